@@ -1,0 +1,378 @@
+/*
+ * config.c: reading mycertd.conf (see config.h).
+ *
+ * The parser is table-driven: each known key names its kind (text, path,
+ * number, switch, choice), where it goes and whether it is required.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+#define CONFIG_MAX_LINE 1024
+
+enum kind { TEXT, PATH, NUMBER, SWITCH, KEYTYPE, P12PROFILE };
+
+struct key_def {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	int required;
+	unsigned min, max;	/* for NUMBER */
+};
+
+#define F(field) offsetof(struct config, field)
+
+static const struct key_def keys[] = {
+	{ "pkcs11_module", PATH, F(pkcs11_module), 1, 0, 0 },
+	{ "softhsm2_conf", PATH, F(softhsm2_conf), 0, 0, 0 },
+	{ "token", TEXT, F(token), 1, 0, 0 },
+	{ "pin_file", PATH, F(pin_file), 1, 0, 0 },
+	{ "ca_key", TEXT, F(ca_key), 1, 0, 0 },
+	{ "audit_key", TEXT, F(audit_key), 0, 0, 0 },
+	{ "ca_cert", PATH, F(ca_cert), 1, 0, 0 },
+	{ "chain_file", PATH, F(chain_file), 0, 0, 0 },
+	{ "audit_cert", PATH, F(audit_cert), 0, 0, 0 },
+	{ "subject_country", TEXT, F(subject_country), 1, 0, 0 },
+	{ "subject_organization", TEXT, F(subject_organization), 1, 0, 0 },
+	{ "store_key_type", KEYTYPE, F(store_key_type), 0, 0, 0 },
+	{ "validity_days", NUMBER, F(validity_days), 0, 1, 3660 },
+	{ "policy_oid", TEXT, F(policy_oid), 1, 0, 0 },
+	{ "crl_url", TEXT, F(crl_url), 1, 0, 0 },
+	{ "ocsp_url", TEXT, F(ocsp_url), 1, 0, 0 },
+	{ "ca_issuers_url", TEXT, F(ca_issuers_url), 1, 0, 0 },
+	{ "p12_profile", P12PROFILE, F(p12_profile), 0, 0, 0 },
+	{ "p12_iterations", NUMBER, F(p12_iterations), 0, 1000, 10000000 },
+	{ "database", PATH, F(database), 1, 0, 0 },
+	{ "listen", TEXT, F(listen), 0, 0, 0 },
+	{ "tls_cert", PATH, F(tls_cert), 0, 0, 0 },
+	{ "tls_key", PATH, F(tls_key), 0, 0, 0 },
+	{ "status_listen", TEXT, F(status_listen), 0, 0, 0 },
+	{ "appliance_id", TEXT, F(appliance_id), 0, 0, 0 },
+	{ "portal_issuer", TEXT, F(portal_issuer), 0, 0, 0 },
+	{ "portal_public_key", PATH, F(portal_public_key), 0, 0, 0 },
+	{ "dev_portal", SWITCH, F(dev_portal), 0, 0, 0 },
+	{ "dev_portal_key", PATH, F(dev_portal_key), 0, 0, 0 },
+	{ "strong_amr", TEXT, F(strong_amr), 0, 0, 0 },
+	{ "mail_outbox", PATH, F(mail_outbox), 0, 0, 0 },
+};
+
+#define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const key_type_names[] = {
+	[CONFIG_KEY_RSA3072] = "rsa3072",
+	[CONFIG_KEY_P256] = "p256",
+};
+
+const char *
+config_key_type_name(enum config_key_type t)
+{
+	return t == CONFIG_KEY_P256 ? key_type_names[CONFIG_KEY_P256]
+				    : key_type_names[CONFIG_KEY_RSA3072];
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL) {
+		return;
+	}
+	for (i = 0; i < KEY_COUNT; i++) {
+		if (keys[i].kind == TEXT || keys[i].kind == PATH) {
+			free(*(char **)((char *)c + keys[i].offset));
+		}
+	}
+	free(c->path);
+	free(c->dir);
+	free(c);
+}
+
+static const struct key_def *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < KEY_COUNT; i++) {
+		if (strcmp(keys[i].name, name) == 0) {
+			return &keys[i];
+		}
+	}
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+			   end[-1] == '\r')) {
+		*--end = '\0';
+	}
+	return s;
+}
+
+static int
+has_control_chars(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *
+resolve_path(const struct config *c, const char *value)
+{
+	char *out = NULL;
+
+	if (value[0] == '/') {
+		return strdup(value);
+	}
+	if (asprintf(&out, "%s/%s", c->dir, value) < 0) {
+		return NULL;
+	}
+	return out;
+}
+
+static int
+set_number(const struct key_def *k, struct config *c, const char *value,
+	   int line, struct err *e)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+	    n < k->min || n > k->max) {
+		return err_set(e, ERR_CONFIG, "%s line %d: %s must be a whole "
+			       "number from %u to %u, not \"%s\"", c->path,
+			       line, k->name, k->min, k->max, value);
+	}
+	*(unsigned *)((char *)c + k->offset) = (unsigned)n;
+	return 0;
+}
+
+static int
+set_choice(const struct key_def *k, struct config *c, const char *value,
+	   int line, struct err *e)
+{
+	int *field = (int *)((char *)c + k->offset);
+
+	if (k->kind == SWITCH && (strcmp(value, "on") == 0 ||
+				  strcmp(value, "off") == 0)) {
+		*field = strcmp(value, "on") == 0;
+		return 0;
+	}
+	if (k->kind == KEYTYPE && (strcmp(value, "rsa3072") == 0 ||
+				   strcmp(value, "p256") == 0)) {
+		*field = strcmp(value, "p256") == 0 ? CONFIG_KEY_P256
+						    : CONFIG_KEY_RSA3072;
+		return 0;
+	}
+	if (k->kind == P12PROFILE && (strcmp(value, "modern") == 0 ||
+				      strcmp(value, "compatible") == 0)) {
+		*field = strcmp(value, "compatible") == 0
+				 ? CONFIG_P12_COMPATIBLE : CONFIG_P12_MODERN;
+		return 0;
+	}
+	return err_set(e, ERR_CONFIG, "%s line %d: %s cannot be \"%s\" "
+		       "(allowed: %s)", c->path, line, k->name, value,
+		       k->kind == SWITCH ? "on, off"
+		       : k->kind == KEYTYPE ? "rsa3072, p256"
+					    : "modern, compatible");
+}
+
+static int
+set_value(const struct key_def *k, struct config *c, const char *value,
+	  int line, struct err *e)
+{
+	char **field;
+
+	if (k->kind == NUMBER) {
+		return set_number(k, c, value, line, e);
+	}
+	if (k->kind != TEXT && k->kind != PATH) {
+		return set_choice(k, c, value, line, e);
+	}
+	field = (char **)((char *)c + k->offset);
+	*field = k->kind == PATH ? resolve_path(c, value) : strdup(value);
+	if (*field == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory reading %s",
+			       c->path);
+	}
+	return 0;
+}
+
+static int
+parse_line(struct config *c, char *line, int lineno, unsigned char *seen,
+	   struct err *e)
+{
+	char *eq, *name, *value;
+	const struct key_def *k;
+
+	line = trim(line);
+	if (line[0] == '\0' || line[0] == '#') {
+		return 0;
+	}
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		return err_set(e, ERR_CONFIG, "%s line %d: expected "
+			       "\"key = value\"", c->path, lineno);
+	}
+	*eq = '\0';
+	name = trim(line);
+	value = trim(eq + 1);
+	k = find_key(name);
+	if (k == NULL) {
+		return err_set(e, ERR_CONFIG, "%s line %d: unknown key \"%.64s\" "
+			       "(see hsm-config/mycertd.conf.example)", c->path,
+			       lineno, name);
+	}
+	if (seen[k - keys]) {
+		return err_set(e, ERR_CONFIG, "%s line %d: %s is set twice",
+			       c->path, lineno, name);
+	}
+	seen[k - keys] = 1;
+	if (value[0] == '\0' || has_control_chars(value)) {
+		return err_set(e, ERR_CONFIG, "%s line %d: %s needs a value",
+			       c->path, lineno, name);
+	}
+	return set_value(k, c, value, lineno, e);
+}
+
+static int
+check_required(const struct config *c, const unsigned char *seen,
+	       struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < KEY_COUNT; i++) {
+		if (keys[i].required && !seen[i]) {
+			return err_set(e, ERR_CONFIG, "%s: %s is missing (see "
+				       "hsm-config/mycertd.conf.example)",
+				       c->path, keys[i].name);
+		}
+	}
+	if (strlen(c->subject_country) != 2 ||
+	    !isupper((unsigned char)c->subject_country[0]) ||
+	    !isupper((unsigned char)c->subject_country[1])) {
+		return err_set(e, ERR_CONFIG, "%s: subject_country must be two "
+			       "capital letters (ISO 3166), like FR", c->path);
+	}
+	return 0;
+}
+
+static struct config *
+config_new(const char *path)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	const char *slash;
+
+	if (c == NULL) {
+		return NULL;
+	}
+	c->store_key_type = CONFIG_KEY_RSA3072;
+	c->validity_days = 1095;
+	c->p12_profile = CONFIG_P12_MODERN;
+	c->p12_iterations = 10000;
+	c->path = strdup(path);
+	slash = strrchr(path, '/');
+	c->dir = slash == NULL ? strdup(".")
+	       : slash == path ? strdup("/")
+			       : strndup(path, (size_t)(slash - path));
+	if (c->path == NULL || c->dir == NULL) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+config_parse(const char *path, const char *text, struct config **out,
+	     struct err *e)
+{
+	struct config *c = NULL;
+	unsigned char seen[KEY_COUNT] = { 0 };
+	char line[CONFIG_MAX_LINE + 2];
+	const char *p = text;
+	int lineno = 0;
+
+	*out = NULL;
+	c = config_new(path);
+	if (c == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory reading %s",
+			       path);
+	}
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		lineno++;
+		if (len > CONFIG_MAX_LINE) {
+			err_set(e, ERR_CONFIG, "%s line %d: line longer than %d "
+				"bytes", path, lineno, CONFIG_MAX_LINE);
+			goto fail;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (parse_line(c, line, lineno, seen, e) != 0) {
+			goto fail;
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (check_required(c, seen, e) != 0) {
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	config_free(c);
+	return -1;
+}
+
+int
+config_load(const char *path, struct config **out, struct err *e)
+{
+	FILE *f = NULL;
+	char *text = NULL;
+	size_t got;
+	int rc = -1;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (f == NULL) {
+		return err_set(e, ERR_CONFIG, "cannot read the configuration "
+			       "%s: %s", path, strerror(errno));
+	}
+	text = calloc(1, CONFIG_MAX_BYTES + 1);
+	if (text == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory reading %s", path);
+		goto out;
+	}
+	got = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	if (got > CONFIG_MAX_BYTES || memchr(text, '\0', got) != NULL) {
+		err_set(e, ERR_CONFIG, "%s is larger than %d bytes or holds "
+			"a NUL byte", path, CONFIG_MAX_BYTES);
+		goto out;
+	}
+	rc = config_parse(path, text, out, e);
+out:
+	free(text);
+	fclose(f);
+	return rc;
+}

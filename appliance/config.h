@@ -1,0 +1,85 @@
+/*
+ * config.h: the appliance configuration (mycertd.conf).
+ *
+ * Read by mycertd, mycert-admin and mycert-audit at start.  The file is
+ * written by a security officer (or provision-dev.sh), so it is trusted in
+ * intent but not in form: every line is checked, unknown and repeated keys
+ * are refused with their line number, relative paths are taken from the
+ * folder of the file.  The file holds no secret: the PIN is in pin_file.
+ */
+#ifndef MYCERT_CONFIG_H
+#define MYCERT_CONFIG_H
+
+#include "err.h"
+
+enum config_key_type {
+	CONFIG_KEY_RSA3072,
+	CONFIG_KEY_P256,
+};
+
+enum config_p12_profile {
+	CONFIG_P12_MODERN,	/* AES-256-CBC, PBKDF2-SHA256, SHA-256 MAC */
+	CONFIG_P12_COMPATIBLE,	/* 3DES on both bags, SHA-1 MAC */
+};
+
+struct config {
+	char *path;		/* the file read */
+	char *dir;		/* its folder, for relative paths */
+
+	/* token */
+	char *pkcs11_module;
+	char *softhsm2_conf;	/* optional */
+	char *token;		/* label or pkcs11: URI */
+	char *pin_file;
+	char *ca_key;		/* label or pkcs11: URI */
+	char *audit_key;	/* optional */
+
+	/* certificates */
+	char *ca_cert;
+	char *chain_file;	/* optional */
+	char *audit_cert;	/* optional */
+	char *subject_country;
+	char *subject_organization;
+	enum config_key_type store_key_type;
+	unsigned validity_days;
+	char *policy_oid;
+	char *crl_url;
+	char *ocsp_url;
+	char *ca_issuers_url;
+
+	/* PKCS#12 */
+	enum config_p12_profile p12_profile;
+	unsigned p12_iterations;
+
+	/* storage */
+	char *database;
+
+	/* web front and status listener (used by mycertd) */
+	char *listen;
+	char *tls_cert;
+	char *tls_key;
+	char *status_listen;
+	char *appliance_id;
+	char *portal_issuer;
+	char *portal_public_key;
+	int dev_portal;
+	char *dev_portal_key;
+	char *strong_amr;
+	char *mail_outbox;
+};
+
+/* Reads and checks the file at path into a new *out, freed with
+ * config_free.  On error *out is NULL and e names the line and the key. */
+int config_load(const char *path, struct config **out, struct err *e)
+	MUST_CHECK;
+
+/* Parses configuration text as if read from a file at path (for tests). */
+int config_parse(const char *path, const char *text, struct config **out,
+		 struct err *e) MUST_CHECK;
+
+void config_free(struct config *c);
+
+/* The name of a key type as written in the file ("rsa3072"). */
+const char *config_key_type_name(enum config_key_type t);
+
+#endif

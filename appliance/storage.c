@@ -1,0 +1,528 @@
+/*
+ * storage.c: SQLite storage (see storage.h).
+ */
+#include "storage.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct storage {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Each entry moves the schema from version (index) to (index + 1). */
+static const char *const migrations[] = {
+	/* 0 -> 1: holders, enrollments, certificates. */
+	"CREATE TABLE professionals ("
+	"  ehealth_id TEXT PRIMARY KEY"
+	"    CHECK (length(ehealth_id) = 10 AND ehealth_id NOT GLOB '*[^0-9]*'),"
+	"  given_name TEXT NOT NULL,"
+	"  family_name TEXT NOT NULL,"
+	"  profession_code TEXT NOT NULL,"
+	"  profession_label TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL"
+	");"
+	"CREATE TABLE enrollments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ehealth_id TEXT NOT NULL REFERENCES professionals(ehealth_id),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('web', 'officer')),"
+	"  state TEXT NOT NULL CHECK (state IN ('started', 'terms_accepted',"
+	"    'email_entered', 'code_sent', 'issuing', 'issued', 'failed',"
+	"    'cancelled')),"
+	"  terms_version TEXT,"
+	"  email TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX enrollments_holder ON enrollments(ehealth_id);"
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY"
+	"    CHECK (length(serial) = 32 AND serial NOT GLOB '*[^0-9a-f]*'),"
+	"  enrollment_id INTEGER NOT NULL UNIQUE REFERENCES enrollments(id),"
+	"  ehealth_id TEXT NOT NULL REFERENCES professionals(ehealth_id),"
+	"  subject TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  key_type TEXT NOT NULL CHECK (key_type IN ('rsa3072', 'p256')),"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
+	"  issued_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),"
+	"  revoked_at INTEGER,"
+	"  revocation_reason INTEGER CHECK (revocation_reason BETWEEN 0 AND 10),"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  der BLOB NOT NULL,"
+	"  CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))"
+	");"
+	/* The rule "one active store per eHealthID", held by the database. */
+	"CREATE UNIQUE INDEX certificates_one_active"
+	"  ON certificates(ehealth_id) WHERE status = 'active';",
+};
+
+#define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
+
+_Static_assert(MIGRATION_COUNT == STORAGE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static int
+db_error(struct storage *s, struct err *e, const char *what)
+{
+	return err_set(e, ERR_STORAGE, "database %s: %s failed (%s)",
+		       s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int
+exec(struct storage *s, const char *sql, const char *what, struct err *e)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		return db_error(s, e, what);
+	}
+	return 0;
+}
+
+static int
+pragma_int(struct storage *s, const char *sql, int *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		db_error(s, e, "reading a setting");
+		goto out;
+	}
+	*out = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+migrate(struct storage *s, struct err *e)
+{
+	int version = 0;
+	char sql[64];
+
+	if (exec(s, "BEGIN IMMEDIATE", "starting the migration", e) != 0) {
+		return -1;
+	}
+	if (pragma_int(s, "PRAGMA user_version", &version, e) != 0) {
+		goto fail;
+	}
+	if (version > STORAGE_SCHEMA_VERSION) {
+		err_set(e, ERR_STORAGE, "database %s has schema version %d, "
+			"newer than this mycert knows (%d); run the newer "
+			"mycert or restore a backup", s->path, version,
+			STORAGE_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; version < STORAGE_SCHEMA_VERSION; version++) {
+		if (exec(s, migrations[version], "migrating the schema", e)) {
+			goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	if (exec(s, sql, "recording the schema version", e) != 0 ||
+	    exec(s, "COMMIT", "committing the migration", e) != 0) {
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+configure(struct storage *s, struct err *e)
+{
+	char mode[16] = "";
+	sqlite3_stmt *st = NULL;
+
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", e) ||
+	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous", e)) {
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_error(s, e, "enabling WAL");
+	}
+	snprintf(mode, sizeof(mode), "%s",
+		 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (strcmp(mode, "wal") != 0) {
+		return err_set(e, ERR_STORAGE, "database %s: cannot use WAL "
+			       "mode (got %s); put it on a local filesystem",
+			       s->path, mode);
+	}
+	return 0;
+}
+
+int
+storage_open(const char *path, struct storage **out, struct err *e)
+{
+	struct storage *s = NULL;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		err_set(e, ERR_STORAGE, "cannot open the database %s (%s); "
+			"check database in the configuration and the folder's "
+			"permissions", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		storage_close(s);
+		return -1;
+	}
+	if (configure(s, e) != 0 || migrate(s, e) != 0) {
+		storage_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+storage_close(struct storage *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+static int
+prepare(struct storage *s, const char *sql, sqlite3_stmt **st, struct err *e)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_error(s, e, "preparing a statement");
+	}
+	return 0;
+}
+
+int
+storage_has_active(struct storage *s, const char *ehealth_id, int *active,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*active = 0;
+	if (prepare(s, "SELECT 1 FROM certificates WHERE ehealth_id = ?1 "
+		    "AND status = 'active'", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, ehealth_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*active = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		return db_error(s, e, "looking up the active store");
+	}
+	return 0;
+}
+
+static int
+step_done(struct storage *s, sqlite3_stmt *st, const char *what,
+	  struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE) {
+		return 0;
+	}
+	if (rc == SQLITE_CONSTRAINT_UNIQUE &&
+	    strstr(sqlite3_errmsg(s->db), "certificates.ehealth_id")) {
+		return err_set(e, ERR_ACTIVE_EXISTS, "this eHealthID already "
+			       "holds an active store; deactivate or revoke it "
+			       "first");
+	}
+	return db_error(s, e, what);
+}
+
+static int
+upsert_holder(struct storage *s, const struct storage_holder *h, time_t now,
+	      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, "INSERT INTO professionals (ehealth_id, given_name, "
+		    "family_name, profession_code, profession_label, "
+		    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+		    "ON CONFLICT (ehealth_id) DO UPDATE SET given_name = ?2, "
+		    "family_name = ?3, profession_code = ?4, "
+		    "profession_label = ?5, last_seen = ?6", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, h->ehealth_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, h->given_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h->family_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, h->profession_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, h->profession_label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
+	rc = step_done(s, st, "recording the holder", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+insert_enrollment(struct storage *s, const struct storage_cert *c,
+		  time_t now, sqlite3_int64 *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, "INSERT INTO enrollments (ehealth_id, channel, state, "
+		    "email, created_at, updated_at) "
+		    "VALUES (?1, ?2, 'issued', ?3, ?4, ?4)", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, c->ehealth_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+	rc = step_done(s, st, "recording the enrollment", e);
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int
+insert_cert(struct storage *s, const struct storage_cert *c,
+	    sqlite3_int64 enrollment, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, "INSERT INTO certificates (serial, enrollment_id, "
+		    "ehealth_id, subject, email, key_type, not_before, "
+		    "not_after, issued_at, status, fingerprint, der) VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'active', ?10, ?11)",
+		    &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, enrollment);
+	sqlite3_bind_text(st, 3, c->ehealth_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)c->not_before);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)c->not_after);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->issued_at);
+	sqlite3_bind_text(st, 10, c->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, c->der, (int)c->der_len, SQLITE_STATIC);
+	rc = step_done(s, st, "recording the certificate", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_record_issuance(struct storage *s, const struct storage_holder *h,
+			const struct storage_cert *c, struct err *e)
+{
+	sqlite3_int64 enrollment = 0;
+
+	if (exec(s, "BEGIN IMMEDIATE", "starting the issuance", e) != 0) {
+		return -1;
+	}
+	if (upsert_holder(s, h, c->issued_at, e) != 0 ||
+	    insert_enrollment(s, c, c->issued_at, &enrollment, e) != 0 ||
+	    insert_cert(s, c, enrollment, e) != 0 ||
+	    exec(s, "COMMIT", "committing the issuance", e) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+column_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+static int
+read_cert_row(sqlite3_stmt *st, struct storage_cert *c)
+{
+	const void *der = sqlite3_column_blob(st, 14);
+	int der_len = sqlite3_column_bytes(st, 14);
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->serial, sizeof(c->serial), "%s",
+		 (const char *)sqlite3_column_text(st, 0));
+	c->ehealth_id = column_strdup(st, 1);
+	c->subject = column_strdup(st, 2);
+	c->email = column_strdup(st, 3);
+	c->key_type = column_strdup(st, 4);
+	c->channel = column_strdup(st, 5);
+	c->not_before = (time_t)sqlite3_column_int64(st, 6);
+	c->not_after = (time_t)sqlite3_column_int64(st, 7);
+	c->issued_at = (time_t)sqlite3_column_int64(st, 8);
+	c->status = column_strdup(st, 9);
+	c->revoked_at = (time_t)sqlite3_column_int64(st, 10);
+	c->revocation_reason = sqlite3_column_type(st, 11) == SQLITE_NULL
+				       ? -1 : sqlite3_column_int(st, 11);
+	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s",
+		 (const char *)sqlite3_column_text(st, 12));
+	c->der = der_len > 0 ? malloc((size_t)der_len) : NULL;
+	if (c->der != NULL) {
+		memcpy(c->der, der, (size_t)der_len);
+		c->der_len = (size_t)der_len;
+	}
+	if (c->ehealth_id == NULL || c->subject == NULL || c->email == NULL ||
+	    c->key_type == NULL || c->channel == NULL || c->status == NULL ||
+	    c->der == NULL) {
+		storage_cert_clear(c);
+		return -1;
+	}
+	return 0;
+}
+
+#define CERT_COLUMNS                                                         \
+	"c.serial, c.ehealth_id, c.subject, c.email, c.key_type, e.channel, " \
+	"c.not_before, c.not_after, c.issued_at, c.status, c.revoked_at, "   \
+	"c.revocation_reason, c.fingerprint, c.enrollment_id, c.der "        \
+	"FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id "
+
+int
+storage_get_cert(struct storage *s, const char *serial,
+		 struct storage_cert *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char key[STORAGE_SERIAL_HEX + 1];
+	size_t i, n = strlen(serial);
+	int rc = -1, step;
+
+	memset(out, 0, sizeof(*out));
+	if (n != STORAGE_SERIAL_HEX) {
+		return err_set(e, ERR_INPUT, "a serial number is %d hex "
+			       "digits; \"%.40s\" is not one", STORAGE_SERIAL_HEX,
+			       serial);
+	}
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)serial[i])) {
+			return err_set(e, ERR_INPUT, "a serial number is made "
+				       "of hex digits; \"%.40s\" is not one",
+				       serial);
+		}
+		key[i] = (char)tolower((unsigned char)serial[i]);
+	}
+	key[n] = '\0';
+	if (prepare(s, "SELECT " CERT_COLUMNS "WHERE c.serial = ?1", &st,
+		    e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		err_set(e, ERR_NOT_FOUND, "no certificate has serial %s", key);
+	} else if (step != SQLITE_ROW) {
+		db_error(s, e, "reading a certificate");
+	} else if (read_cert_row(st, out) != 0) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+	} else {
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_list_certs(struct storage *s,
+		   int (*fn)(const struct storage_cert *, void *), void *arg,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct storage_cert c;
+	int step, stop = 0;
+
+	if (prepare(s, "SELECT " CERT_COLUMNS "ORDER BY c.issued_at DESC, "
+		    "c.rowid DESC", &st, e) != 0) {
+		return -1;
+	}
+	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_cert_row(st, &c) != 0) {
+			sqlite3_finalize(st);
+			return err_set(e, ERR_INTERNAL, "out of memory");
+		}
+		stop = fn(&c, arg);
+		storage_cert_clear(&c);
+	}
+	sqlite3_finalize(st);
+	if (!stop && step != SQLITE_DONE) {
+		return db_error(s, e, "listing certificates");
+	}
+	return 0;
+}
+
+int
+storage_count(struct storage *s, const char *table, long *count,
+	      struct err *e)
+{
+	static const char *const tables[] = { "professionals", "enrollments",
+					      "certificates" };
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	size_t i;
+	int rc = -1;
+
+	*count = 0;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (strcmp(table, tables[i]) == 0) {
+			break;
+		}
+	}
+	if (i == sizeof(tables) / sizeof(tables[0])) {
+		return err_set(e, ERR_INPUT, "no table %s", table);
+	}
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
+	if (prepare(s, sql, &st, e) != 0) {
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		db_error(s, e, "counting rows");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+storage_cert_clear(struct storage_cert *c)
+{
+	free(c->ehealth_id);
+	free(c->subject);
+	free(c->email);
+	free(c->key_type);
+	free(c->channel);
+	free(c->status);
+	free(c->der);
+	memset(c, 0, sizeof(*c));
+}

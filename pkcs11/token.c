@@ -1,0 +1,574 @@
+/*
+ * token.c: token access through libp11 (see token.h).
+ */
+#include "token.h"
+
+#include <errno.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libp11.h>
+#include <openssl/err.h>
+
+#include "secret.h"
+#include "token_uri.h"
+
+/* PKCS#11 return values that libp11 reports through OpenSSL's queue. */
+#define P11_CKR_PIN_INCORRECT 0xA0UL
+#define P11_CKR_PIN_INVALID 0xA1UL
+#define P11_CKR_PIN_LEN_RANGE 0xA2UL
+#define P11_CKR_PIN_EXPIRED 0xA3UL
+#define P11_CKR_PIN_LOCKED 0xA4UL
+
+#define PIN_MAX_BYTES 256
+
+struct token_key {
+	struct token *token;
+	PKCS11_KEY *key;
+	EVP_PKEY *pkey;		/* fetched once: never twice, never dup'd */
+	char label[128];
+};
+
+struct token {
+	PKCS11_CTX *ctx;
+	PKCS11_SLOT *slots;
+	unsigned int nslots;
+	PKCS11_SLOT *slot;
+	char label[64];
+	sem_t signers;
+	int signers_ready;
+	struct token_key keys[TOKEN_MAX_KEYS];
+	size_t nkeys;
+};
+
+/* The first CKR_* code libp11 queued, or 0.  Clears the queue. */
+static unsigned long
+pop_ckr(void)
+{
+	unsigned long e, ckr = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (ckr == 0 && ERR_GET_LIB(e) == ERR_get_CKR_code()) {
+			ckr = ERR_GET_REASON(e);
+		}
+	}
+	return ckr;
+}
+
+static int
+load_module(struct token *t, const struct token_params *p, struct err *e)
+{
+	if (p->softhsm2_conf != NULL) {
+		if (access(p->softhsm2_conf, R_OK) != 0) {
+			return err_set(e, ERR_TOKEN_MODULE, "the SoftHSM2 "
+				       "configuration %s cannot be read (%s); "
+				       "check softhsm2_conf", p->softhsm2_conf,
+				       strerror(errno));
+		}
+		/* SoftHSM2 reads it when the module initialises. */
+		if (setenv("SOFTHSM2_CONF", p->softhsm2_conf, 1) != 0) {
+			return err_set(e, ERR_INTERNAL, "cannot set "
+				       "SOFTHSM2_CONF");
+		}
+	}
+	if (access(p->module, R_OK) != 0) {
+		return err_set(e, ERR_TOKEN_MODULE, "the PKCS#11 module %s is "
+			       "missing (%s); install the HSM's library or fix "
+			       "pkcs11_module", p->module, strerror(errno));
+	}
+	t->ctx = PKCS11_CTX_new();
+	if (t->ctx == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory (libp11)");
+	}
+	if (PKCS11_CTX_load(t->ctx, p->module) != 0) {
+		ERR_clear_error();
+		PKCS11_CTX_free(t->ctx);
+		t->ctx = NULL;
+		return err_set(e, ERR_TOKEN_MODULE, "the PKCS#11 module %s "
+			       "could not be loaded or initialised; check that "
+			       "it is the HSM's PKCS#11 library and, for "
+			       "SoftHSM2, that softhsm2_conf and its token "
+			       "folder exist", p->module);
+	}
+	return 0;
+}
+
+static int
+slot_matches(const PKCS11_SLOT *slot, const char *label,
+	     const struct token_uri *u)
+{
+	const PKCS11_TOKEN *tok = slot->token;
+
+	if (tok == NULL || !tok->initialized) {
+		return 0;
+	}
+	if (label != NULL && strcmp(tok->label, label) != 0) {
+		return 0;
+	}
+	if (u->manufacturer != NULL &&
+	    strcmp(tok->manufacturer, u->manufacturer) != 0) {
+		return 0;
+	}
+	if (u->serial != NULL && strcmp(tok->serialnr, u->serial) != 0) {
+		return 0;
+	}
+	return u->model == NULL || strcmp(tok->model, u->model) == 0;
+}
+
+static int
+find_slot(struct token *t, const char *selector, struct err *e)
+{
+	struct token_uri u = { 0 };
+	const char *label = selector;
+	unsigned int i, found = 0;
+	int rc = -1;
+
+	if (token_uri_is_uri(selector)) {
+		if (token_uri_parse(selector, &u, e) != 0) {
+			return -1;
+		}
+		label = u.token;
+	}
+	if (PKCS11_enumerate_slots(t->ctx, &t->slots, &t->nslots) != 0) {
+		ERR_clear_error();
+		err_set(e, ERR_TOKEN_NOT_FOUND, "the PKCS#11 module lists no "
+			"slots; check that the HSM is connected");
+		goto out;
+	}
+	for (i = 0; i < t->nslots; i++) {
+		if (slot_matches(&t->slots[i], label, &u)) {
+			t->slot = &t->slots[i];
+			found++;
+		}
+	}
+	if (found == 0) {
+		err_set(e, ERR_TOKEN_NOT_FOUND, "no initialised token matches "
+			"\"%s\"; check token in the configuration (list "
+			"tokens with: pkcs11-tool --module MODULE -L)",
+			selector);
+		goto out;
+	}
+	if (found > 1) {
+		err_set(e, ERR_TOKEN_NOT_FOUND, "%u tokens match \"%s\"; name "
+			"one with a pkcs11: URI that adds serial=", found,
+			selector);
+		goto out;
+	}
+	snprintf(t->label, sizeof(t->label), "%s", t->slot->token->label);
+	rc = 0;
+out:
+	token_uri_clear(&u);
+	return rc;
+}
+
+static int
+login(struct token *t, const char *pin_file, struct err *e)
+{
+	char *pin = NULL;
+	unsigned long ckr;
+	int rc = -1;
+
+	if (t->slot->token->userPinLocked) {
+		return err_set(e, ERR_TOKEN_PIN_LOCKED, "the user PIN of token "
+			       "%s is locked; the security officer must unlock "
+			       "it with the SO PIN", t->label);
+	}
+	if (secret_read_file(pin_file, "PIN", PIN_MAX_BYTES, &pin, e) != 0) {
+		e->code = ERR_TOKEN_PIN_FILE;
+		return -1;
+	}
+	if (PKCS11_open_session(t->slot, 0) != 0) {
+		ERR_clear_error();
+		err_set(e, ERR_TOKEN_NOT_FOUND, "cannot open a session on "
+			"token %s", t->label);
+		goto out;
+	}
+	if (PKCS11_login(t->slot, 0, pin) == 0) {
+		rc = 0;
+		goto out;
+	}
+	ckr = pop_ckr();
+	if (ckr == P11_CKR_PIN_LOCKED) {
+		err_set(e, ERR_TOKEN_PIN_LOCKED, "the user PIN of token %s is "
+			"locked; the security officer must unlock it with the "
+			"SO PIN", t->label);
+	} else if (ckr == P11_CKR_PIN_INCORRECT || ckr == P11_CKR_PIN_INVALID ||
+		   ckr == P11_CKR_PIN_LEN_RANGE) {
+		err_set(e, ERR_TOKEN_PIN_INCORRECT, "token %s refused the PIN "
+			"in %s (wrong PIN); fix the file before the token "
+			"locks after repeated failures", t->label, pin_file);
+	} else if (ckr == P11_CKR_PIN_EXPIRED) {
+		err_set(e, ERR_TOKEN_PIN_INCORRECT, "the user PIN of token %s "
+			"has expired; change it with the HSM's tools",
+			t->label);
+	} else {
+		err_set(e, ERR_TOKEN_NOT_FOUND, "login to token %s failed "
+			"(PKCS#11 error 0x%lx)", t->label, ckr);
+	}
+out:
+	secret_free_string(pin);
+	return rc;
+}
+
+int
+token_open(const struct token_params *p, struct token **out, struct err *e)
+{
+	struct token *t = NULL;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (load_module(t, p, e) != 0 || find_slot(t, p->token, e) != 0 ||
+	    login(t, p->pin_file, e) != 0) {
+		token_close(t);
+		return -1;
+	}
+	if (sem_init(&t->signers, 0, TOKEN_MAX_SIGNERS) != 0) {
+		token_close(t);
+		return err_set(e, ERR_INTERNAL, "cannot create a semaphore");
+	}
+	t->signers_ready = 1;
+	*out = t;
+	return 0;
+}
+
+void
+token_close(struct token *t)
+{
+	size_t i;
+
+	if (t == NULL) {
+		return;
+	}
+	/* Order matters with libp11 0.4.12: keys, then slots, then module. */
+	for (i = 0; i < t->nkeys; i++) {
+		EVP_PKEY_free(t->keys[i].pkey);
+	}
+	if (t->slots != NULL) {
+		if (t->slot != NULL) {
+			(void)PKCS11_logout(t->slot);
+		}
+		PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
+	}
+	if (t->ctx != NULL) {
+		PKCS11_CTX_unload(t->ctx);
+		PKCS11_CTX_free(t->ctx);
+	}
+	if (t->signers_ready) {
+		sem_destroy(&t->signers);
+	}
+	ERR_clear_error();
+	free(t);
+}
+
+static int
+key_matches(const PKCS11_KEY *k, const char *label, const struct token_uri *u)
+{
+	if (label != NULL && (k->label == NULL || strcmp(k->label, label))) {
+		return 0;
+	}
+	if (u->id_len != 0 && (k->id_len != u->id_len ||
+			       memcmp(k->id, u->id, u->id_len) != 0)) {
+		return 0;
+	}
+	return 1;
+}
+
+static int
+select_key(struct token *t, const char *selector, PKCS11_KEY **out,
+	   struct err *e)
+{
+	struct token_uri u = { 0 };
+	const char *label = selector;
+	PKCS11_KEY *keys = NULL;
+	unsigned int n = 0, i, found = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (token_uri_is_uri(selector)) {
+		if (token_uri_parse(selector, &u, e) != 0) {
+			return -1;
+		}
+		label = u.object;
+		if (label == NULL && u.id_len == 0) {
+			err_set(e, ERR_CONFIG, "the key URI %s names neither "
+				"object= nor id=", selector);
+			goto out;
+		}
+	}
+	if (PKCS11_enumerate_keys(t->slot->token, &keys, &n) != 0) {
+		ERR_clear_error();
+		err_set(e, ERR_TOKEN_KEY_NOT_FOUND, "cannot list the keys of "
+			"token %s", t->label);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].isPrivate && key_matches(&keys[i], label, &u)) {
+			*out = &keys[i];
+			found++;
+		}
+	}
+	if (found != 1) {
+		*out = NULL;
+		err_set(e, ERR_TOKEN_KEY_NOT_FOUND, "%s private key \"%s\" in "
+			"token %s; check the key name in the configuration or "
+			"run provisioning/check-token.sh",
+			found == 0 ? "no" : "more than one", selector, t->label);
+		goto out;
+	}
+	rc = 0;
+out:
+	token_uri_clear(&u);
+	return rc;
+}
+
+int
+token_find_key(struct token *t, const char *selector, struct token_key **out,
+	       struct err *e)
+{
+	PKCS11_KEY *key = NULL;
+	struct token_key *k;
+	size_t i;
+
+	*out = NULL;
+	if (select_key(t, selector, &key, e) != 0) {
+		return -1;
+	}
+	for (i = 0; i < t->nkeys; i++) {
+		if (t->keys[i].key == key) {
+			*out = &t->keys[i];
+			return 0;
+		}
+	}
+	if (t->nkeys == TOKEN_MAX_KEYS) {
+		return err_set(e, ERR_INTERNAL, "too many keys in use");
+	}
+	k = &t->keys[t->nkeys];
+	k->pkey = PKCS11_get_private_key(key);
+	if (k->pkey == NULL) {
+		ERR_clear_error();
+		return err_set(e, ERR_TOKEN_KEY_NOT_FOUND, "the key \"%s\" of "
+			       "token %s cannot be used for signing", selector,
+			       t->label);
+	}
+	k->token = t;
+	k->key = key;
+	snprintf(k->label, sizeof(k->label), "%s", selector);
+	t->nkeys++;
+	*out = k;
+	return 0;
+}
+
+int
+token_key_type(const struct token_key *k)
+{
+	return EVP_PKEY_get_base_id(k->pkey);
+}
+
+/* The public key object with the same id as k, as a new EVP_PKEY. */
+static EVP_PKEY *
+public_from_object(const struct token_key *k)
+{
+	PKCS11_KEY *keys = NULL;
+	unsigned int n = 0, i;
+
+	if (PKCS11_enumerate_public_keys(k->token->slot->token, &keys, &n)) {
+		ERR_clear_error();
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].id_len == k->key->id_len &&
+		    memcmp(keys[i].id, k->key->id, k->key->id_len) == 0) {
+			return PKCS11_get_public_key(&keys[i]);
+		}
+	}
+	return NULL;
+}
+
+int
+token_key_public(const struct token_key *k, EVP_PKEY **out, struct err *e)
+{
+	EVP_PKEY *obj = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int len;
+
+	*out = NULL;
+	obj = public_from_object(k);
+	/* Re-encode, so that the caller holds a plain software key with no
+	 * tie to libp11. */
+	len = i2d_PUBKEY(obj != NULL ? obj : k->pkey, &der);
+	EVP_PKEY_free(obj);
+	if (len <= 0) {
+		return err_openssl(e, ERR_TOKEN_KEY_NOT_FOUND, "cannot read "
+				   "the public key of \"%s\"", k->label);
+	}
+	p = der;
+	*out = d2i_PUBKEY(NULL, &p, len);
+	OPENSSL_free(der);
+	if (*out == NULL) {
+		return err_openssl(e, ERR_CRYPTO, "cannot decode the public "
+				   "key of \"%s\"", k->label);
+	}
+	return 0;
+}
+
+static int
+acquire_signer(struct token_key *k, struct err *e)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += TOKEN_SIGN_WAIT_SECONDS;
+	while (sem_timedwait(&k->token->signers, &until) != 0) {
+		if (errno != EINTR) {
+			return err_set(e, ERR_TOKEN_SIGN, "the token %s is busy:"
+				       " no signature slot within %d seconds",
+				       k->token->label,
+				       TOKEN_SIGN_WAIT_SECONDS);
+		}
+	}
+	return 0;
+}
+
+static void
+release_signer(struct token_key *k)
+{
+	sem_post(&k->token->signers);
+}
+
+struct sign_job {
+	enum { JOB_CERT, JOB_REQ, JOB_CRL } kind;
+	void *object;
+};
+
+static int
+sign_object(EVP_PKEY *pkey, void *arg)
+{
+	struct sign_job *job = arg;
+
+	switch (job->kind) {
+	case JOB_CERT:
+		return X509_sign(job->object, pkey, EVP_sha256()) > 0;
+	case JOB_REQ:
+		return X509_REQ_sign(job->object, pkey, EVP_sha256()) > 0;
+	case JOB_CRL:
+		return X509_CRL_sign(job->object, pkey, EVP_sha256()) > 0;
+	}
+	return 0;
+}
+
+int
+token_sign_with(struct token_key *k, int (*fn)(EVP_PKEY *, void *),
+		void *arg, struct err *e)
+{
+	int ok;
+
+	if (acquire_signer(k, e) != 0) {
+		return -1;
+	}
+	ERR_clear_error();
+	ok = fn(k->pkey, arg);
+	release_signer(k);
+	if (ok != 1) {
+		unsigned long ckr = pop_ckr();
+
+		return err_set(e, ERR_TOKEN_SIGN, "the token %s failed to sign "
+			       "with \"%s\" (PKCS#11 error 0x%lx); check the "
+			       "token with provisioning/check-token.sh",
+			       k->token->label, k->label, ckr);
+	}
+	return 0;
+}
+
+int
+token_sign_cert(struct token_key *k, X509 *cert, struct err *e)
+{
+	struct sign_job job = { JOB_CERT, cert };
+
+	return token_sign_with(k, sign_object, &job, e);
+}
+
+int
+token_sign_req(struct token_key *k, X509_REQ *req, struct err *e)
+{
+	struct sign_job job = { JOB_REQ, req };
+
+	return token_sign_with(k, sign_object, &job, e);
+}
+
+int
+token_sign_crl(struct token_key *k, X509_CRL *crl, struct err *e)
+{
+	struct sign_job job = { JOB_CRL, crl };
+
+	return token_sign_with(k, sign_object, &job, e);
+}
+
+struct data_job {
+	const unsigned char *data;
+	size_t len;
+	unsigned char *sig;
+	size_t sig_len;
+};
+
+static int
+sign_data(EVP_PKEY *pkey, void *arg)
+{
+	struct data_job *job = arg;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = 0;
+
+	if (md == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1 ||
+	    EVP_DigestSign(md, NULL, &job->sig_len, job->data, job->len) != 1) {
+		goto out;
+	}
+	job->sig = OPENSSL_malloc(job->sig_len);
+	if (job->sig == NULL ||
+	    EVP_DigestSign(md, job->sig, &job->sig_len, job->data,
+			   job->len) != 1) {
+		OPENSSL_free(job->sig);
+		job->sig = NULL;
+		goto out;
+	}
+	ok = 1;
+out:
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+int
+token_sign_data(struct token_key *k, const unsigned char *data, size_t len,
+		unsigned char **sig, size_t *sig_len, struct err *e)
+{
+	struct data_job job = { data, len, NULL, 0 };
+
+	*sig = NULL;
+	*sig_len = 0;
+	if (token_sign_with(k, sign_data, &job, e) != 0) {
+		return -1;
+	}
+	*sig = job.sig;
+	*sig_len = job.sig_len;
+	return 0;
+}
+
+int
+token_health(struct token *t, struct err *e)
+{
+	int logged_in = 0;
+
+	if (PKCS11_is_logged_in(t->slot, 0, &logged_in) != 0 || !logged_in) {
+		ERR_clear_error();
+		return err_set(e, ERR_TOKEN_NOT_FOUND, "token %s does not "
+			       "answer or is logged out", t->label);
+	}
+	return 0;
+}
