@@ -46,22 +46,27 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/mycert-admin: $(ADMIN_OBJS)
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS)
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcunit
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcunit
 
 $(BUILD)/bench-issue: $(BENCH_OBJS)
-	$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Reads token attributes with the raw PKCS#11 API (tests only: proves the
 # CA key cannot be read out).  It does not use libp11.
 $(BUILD)/p11-probe: tests/tools/p11_probe.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags p11-kit-1) \
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags p11-kit-1) \
 		$(LDFLAGS_HARDEN) -o $@ $< -ldl
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

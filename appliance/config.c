@@ -143,7 +143,8 @@ resolve_path(const struct config *c, const char *value)
 	if (value[0] == '/') {
 		return strdup(value);
 	}
-	if (asprintf(&out, "%s/%s", c->dir, value) < 0) {
+	if (asprintf(&out, "%s/%s", strcmp(c->dir, "/") == 0 ? "" : c->dir,
+		     value) < 0) {
 		return NULL;
 	}
 	return out;
@@ -291,11 +292,20 @@ config_new(const char *path)
 	c->validity_days = 1095;
 	c->p12_profile = CONFIG_P12_MODERN;
 	c->p12_iterations = 10000;
-	c->path = strdup(path);
-	slash = strrchr(path, '/');
+	/* An absolute folder, so that resolved paths hold from anywhere. */
+	c->path = realpath(path, NULL);
+	if (c->path == NULL) {
+		c->path = strdup(path);
+	}
+	if (c->path == NULL) {
+		free(c);
+		return NULL;
+	}
+	slash = strrchr(c->path, '/');
 	c->dir = slash == NULL ? strdup(".")
-	       : slash == path ? strdup("/")
-			       : strndup(path, (size_t)(slash - path));
+	       : slash == c->path ? strdup("/")
+				  : strndup(c->path,
+					    (size_t)(slash - c->path));
 	if (c->path == NULL || c->dir == NULL) {
 		config_free(c);
 		return NULL;

@@ -24,7 +24,8 @@ enum config_p12_profile {
 
 struct config {
 	char *path;		/* the file read */
-	char *dir;		/* its folder, for relative paths */
+	char *dir;		/* its folder (absolute when the file
+				 * exists), for relative paths */
 
 	/* token */
 	char *pkcs11_module;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -264,38 +265,74 @@ check_holder_free(struct storage *db, const char *ehealth_id, struct err *e)
 	return 0;
 }
 
-int
-issue_prepare(struct issuer *iss, struct storage *db,
-	      const struct identity *id, const char *channel,
-	      struct issue_result *out, struct err *e)
+static double
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+/* Key, certificate, signature, PKCS#12: the work after the checks. */
+static int
+generate(struct issuer *iss, const struct identity *id, const char *channel,
+	 struct issue_result *out, struct err *e)
 {
 	enum config_key_type type = iss->cfg->store_key_type;
 	time_t now = time(NULL);
+	struct timespec t;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->cert.revocation_reason = -1;
-	if (identity_check(id, e) != 0 ||
-	    check_holder_free(db, id->ehealth_id, e) != 0 ||
-	    issue_generate_key(type, &key, e) != 0 ||
-	    profile_build_store_cert(iss->cfg, id, key, iss->ca_cert, now,
-				     &cert, e) != 0 ||
-	    issue_sign(iss, cert, e) != 0 ||
-	    describe(cert, id, channel, type, now, &out->cert, e) != 0 ||
-	    password_new(out->password, e) != 0 ||
-	    issue_assemble(iss, key, cert, id->ehealth_id, out->password,
-			   &out->p12, &out->p12_len, e) != 0) {
-		issue_result_wipe(out);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (issue_generate_key(type, &key, e) != 0) {
 		goto out;
 	}
+	out->timing.keygen_ms = elapsed_ms(&t);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (profile_build_store_cert(iss->cfg, id, key, iss->ca_cert, now,
+				     &cert, e) != 0 ||
+	    issue_sign(iss, cert, e) != 0 ||
+	    describe(cert, id, channel, type, now, &out->cert, e) != 0) {
+		goto out;
+	}
+	out->timing.sign_ms = elapsed_ms(&t);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (password_new(out->password, e) != 0 ||
+	    issue_assemble(iss, key, cert, id->ehealth_id, out->password,
+			   &out->p12, &out->p12_len, e) != 0) {
+		goto out;
+	}
+	out->timing.p12_ms = elapsed_ms(&t);
 	rc = 0;
 out:
 	/* EVP_PKEY_free clears the private key's numbers before freeing. */
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	return rc;
+}
+
+int
+issue_prepare(struct issuer *iss, struct storage *db,
+	      const struct identity *id, const char *channel,
+	      struct issue_result *out, struct err *e)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(out, 0, sizeof(*out));
+	out->cert.revocation_reason = -1;
+	if (identity_check(id, e) != 0 ||
+	    check_holder_free(db, id->ehealth_id, e) != 0 ||
+	    generate(iss, id, channel, out, e) != 0) {
+		issue_result_wipe(out);
+		return -1;
+	}
+	out->timing.total_ms = elapsed_ms(&start);
+	return 0;
 }
 
 int

@@ -27,8 +27,16 @@ struct issuer;
 
 /* A store under construction: its certificate record (public), the
  * PKCS#12 DER and its password (secret: wiped by issue_result_wipe). */
+struct issue_timing {
+	double keygen_ms;	/* key pair generation */
+	double sign_ms;		/* token signature and its verification */
+	double p12_ms;		/* password and PKCS#12 assembly */
+	double total_ms;	/* the whole of issue_prepare */
+};
+
 struct issue_result {
 	struct storage_cert cert;
+	struct issue_timing timing;	/* for the log line and make bench */
 	unsigned char *p12;
 	size_t p12_len;
 	char password[PASSWORD_BUF];

@@ -135,7 +135,7 @@ parse_issue(int argc, char **argv, struct issue_args *ia, struct err *e)
 	};
 	int c;
 
-	optind = 1;
+	optind = 0;	/* glibc: 0 resets getopt fully */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ia->id.ehealth_id = optarg; break;
@@ -285,7 +285,7 @@ parse_ca(int argc, char **argv, struct ca_args *ca, struct err *e)
 	char *end = NULL;
 	int c;
 
-	optind = 1;
+	optind = 0;	/* glibc: 0 resets getopt fully */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': ca->subject = optarg; break;

@@ -345,6 +345,10 @@ storage_record_issuance(struct storage *s, const struct storage_holder *h,
 {
 	sqlite3_int64 enrollment = 0;
 
+	if (strcmp(h->ehealth_id, c->ehealth_id) != 0) {
+		return err_set(e, ERR_INTERNAL, "the certificate's eHealthID "
+			       "differs from its holder's");
+	}
 	if (exec(s, "BEGIN IMMEDIATE", "starting the issuance", e) != 0) {
 		return -1;
 	}

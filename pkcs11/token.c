@@ -400,11 +400,17 @@ token_key_public(const struct token_key *k, EVP_PKEY **out, struct err *e)
 	int len;
 
 	*out = NULL;
-	obj = public_from_object(k);
-	/* Re-encode, so that the caller holds a plain software key with no
-	 * tie to libp11. */
-	len = i2d_PUBKEY(obj != NULL ? obj : k->pkey, &der);
-	EVP_PKEY_free(obj);
+	/* The private key carries its public half (libp11 reads it from
+	 * the token's public object for EC).  Only when it does not, ask
+	 * the public object: enumerating public keys leaks in libp11
+	 * 0.4.12.  Re-encoding gives the caller a plain software key. */
+	len = i2d_PUBKEY(k->pkey, &der);
+	if (len <= 0) {
+		ERR_clear_error();
+		obj = public_from_object(k);
+		len = obj != NULL ? i2d_PUBKEY(obj, &der) : -1;
+		EVP_PKEY_free(obj);
+	}
 	if (len <= 0) {
 		return err_openssl(e, ERR_TOKEN_KEY_NOT_FOUND, "cannot read "
 				   "the public key of \"%s\"", k->label);

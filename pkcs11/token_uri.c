@@ -42,7 +42,8 @@ hex_value(int c)
 }
 
 /* Percent-decodes value[0..len) into a new buffer of *out_len bytes,
- * NUL-terminated.  Returns NULL on a bad escape or a NUL byte. */
+ * NUL-terminated.  Returns NULL on a bad escape.  The result may hold
+ * NUL bytes (an id may): set_text refuses them in text. */
 static unsigned char *
 percent_decode(const char *value, size_t len, size_t *out_len)
 {
