@@ -1,0 +1,89 @@
+# lib.sh: helpers for mycert's integration tests (POSIX sh, sourced).
+#
+# Each test script sources this file, calls check/ok/not_ok for each
+# assertion under a stable name, and ends with finish, which prints
+# "N passed, N failed" and exits non-zero on any failure.
+
+ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+ADMIN="$ROOT/build/mycert-admin"
+PROBE="$ROOT/build/p11-probe"
+PASSED=0
+FAILED=0
+TEST_NAME=$(basename "$0" .sh)
+
+log() {
+	printf '%s: %s\n' "$TEST_NAME" "$*" >&2
+}
+
+fatal() {
+	printf '%s: FATAL: %s\n' "$TEST_NAME" "$*" >&2
+	exit 2
+}
+
+ok() {
+	PASSED=$((PASSED + 1))
+	printf 'ok   %s: %s\n' "$TEST_NAME" "$1"
+}
+
+not_ok() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL %s: %s\n' "$TEST_NAME" "$1"
+	[ -z "${2:-}" ] || printf '     %s\n' "$2"
+}
+
+# check NAME COMMAND...: passes when COMMAND succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name" "command failed: $*"
+	fi
+}
+
+finish() {
+	printf '%s: %d passed, %d failed\n' "$TEST_NAME" "$PASSED" "$FAILED"
+	[ "$FAILED" -eq 0 ]
+}
+
+# The provisioned setup the run made (tests/run-all.sh).
+setup_dir() {
+	[ -n "${MYCERT_TEST_SETUP:-}" ] ||
+		fatal "MYCERT_TEST_SETUP is not set; run through make check"
+	printf '%s\n' "$MYCERT_TEST_SETUP"
+}
+
+# copy_setup DST: a private copy of the provisioned setup (token included)
+# with every path rewritten, for tests that break or change it.
+copy_setup() {
+	src=$(setup_dir)
+	mkdir -p "$(dirname "$1")"
+	cp -a "$src" "$1" || fatal "cannot copy $src to $1"
+	for f in "$1/mycertd.conf" "$1/softhsm2.conf"; do
+		sed "s|$src|$1|g" "$f" >"$f.new" && mv "$f.new" "$f" ||
+			fatal "cannot rewrite $f"
+	done
+	chmod 600 "$1/mycertd.conf"
+}
+
+# conf_value CONF KEY: the value of KEY in a mycertd.conf.
+conf_value() {
+	sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1
+}
+
+# set_conf CONF KEY VALUE: sets (or adds) KEY in CONF.
+set_conf() {
+	grep -v "^[[:space:]]*$2[[:space:]]*=" "$1" >"$1.new" || true
+	printf '%s = %s\n' "$2" "$3" >>"$1.new"
+	mv "$1.new" "$1"
+}
+
+# db_fingerprint DB: a digest of every row of the database (or "none").
+db_fingerprint() {
+	if [ ! -f "$1" ]; then
+		echo none
+		return
+	fi
+	sqlite3 "$1" .dump | sha256sum | cut -d' ' -f1
+}

@@ -1,0 +1,19 @@
+/*
+ * suites.h: the CUnit suites of the unit tests, one per module.
+ *
+ * Each test_<module>.c defines test_<module>_register(), which adds its
+ * suite and returns 0 (or -1 when CUnit fails).  Suites that need a token
+ * use the provisioned setup named by MYCERT_TEST_SETUP (see fixture.h).
+ */
+#ifndef MYCERT_TEST_SUITES_H
+#define MYCERT_TEST_SUITES_H
+
+int test_config_register(void);
+int test_identity_register(void);
+int test_password_register(void);
+int test_token_uri_register(void);
+int test_storage_register(void);
+int test_token_register(void);
+int test_issue_register(void);
+
+#endif
