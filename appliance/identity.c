@@ -40,6 +40,16 @@ utf8_sequence(const unsigned char *s, uint32_t *cp)
 	return len;
 }
 
+static int
+is_format_char(uint32_t cp)
+{
+	return cp == 0xad || cp == 0x61c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
 long
 identity_utf8_chars(const char *s)
 {
@@ -50,8 +60,11 @@ identity_utf8_chars(const char *s)
 		uint32_t cp;
 		size_t len = utf8_sequence(p, &cp);
 
-		/* C0, DEL and C1 controls have no place in a name. */
-		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+		/* C0, DEL and C1 controls have no place in a name, nor
+		 * invisible or direction-changing format characters, which
+		 * would let a name display as another. */
+		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    is_format_char(cp)) {
 			return -1;
 		}
 		p += len;
@@ -72,7 +85,8 @@ check_text(const char *field, const char *value, long max_chars,
 	chars = identity_utf8_chars(value);
 	if (chars < 0) {
 		return err_set(e, ERR_INPUT, "%s is not valid UTF-8 text or "
-			       "holds a control character", field);
+			       "holds a control character or an invisible "
+			       "format character", field);
 	}
 	if (chars > max_chars) {
 		return err_set(e, ERR_INPUT, "%s is longer than %ld characters",

@@ -31,7 +31,8 @@ struct identity {
 int identity_check(const struct identity *id, struct err *e) MUST_CHECK;
 
 /* Counts the characters of a valid UTF-8 string; -1 when s is not valid
- * UTF-8 or holds a control character. */
+ * UTF-8 or holds a control character or an invisible or bidirectional
+ * format character (zero-width space, right-to-left override, ...). */
 long identity_utf8_chars(const char *s);
 
 /* Writes "Given Family" into out (IDENTITY_CN_BUF bytes), cut after

@@ -4,6 +4,7 @@
 #include "token.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,22 @@
 
 struct token_key {
 	struct token *token;
-	PKCS11_KEY *key;
-	EVP_PKEY *pkey;		/* fetched once: never twice, never dup'd */
-	char label[128];
+	PKCS11_KEY *key;	/* NULL while the token is away */
+	EVP_PKEY *pkey;		/* fetched once per connection, never dup'd */
+	char label[256];	/* the selector it was found by */
 };
 
 struct token {
+	/* What to connect to, kept for reconnecting. */
+	char *module;
+	char *softhsm2_conf;
+	char *selector;
+	char *pin_file;
+
+	/* Signers hold it for reading; a reconnection for writing. */
+	pthread_rwlock_t lock;
+	unsigned long generation;	/* connections made so far */
+
 	PKCS11_CTX *ctx;
 	PKCS11_SLOT *slots;
 	unsigned int nslots;
@@ -214,6 +225,62 @@ out:
 	return rc;
 }
 
+/* Loads the module, finds the token and logs in, from t's settings. */
+static int
+connect_token(struct token *t, struct err *e)
+{
+	struct token_params p = { t->module, t->softhsm2_conf, t->selector,
+				  t->pin_file };
+
+	if (load_module(t, &p, e) != 0 || find_slot(t, p.token, e) != 0 ||
+	    login(t, p.pin_file, e) != 0) {
+		return -1;
+	}
+	t->generation++;
+	return 0;
+}
+
+/* Drops the connection: keys, then slots, then module (the order libp11
+ * 0.4.12 needs).  The key records stay, emptied, for reconnecting. */
+static void
+disconnect_token(struct token *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nkeys; i++) {
+		EVP_PKEY_free(t->keys[i].pkey);
+		t->keys[i].pkey = NULL;
+		t->keys[i].key = NULL;
+	}
+	if (t->slots != NULL) {
+		if (t->slot != NULL) {
+			(void)PKCS11_logout(t->slot);
+		}
+		PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
+	}
+	t->slots = NULL;
+	t->slot = NULL;
+	t->nslots = 0;
+	if (t->ctx != NULL) {
+		PKCS11_CTX_unload(t->ctx);
+		PKCS11_CTX_free(t->ctx);
+	}
+	t->ctx = NULL;
+	ERR_clear_error();
+}
+
+static int
+copy_params(struct token *t, const struct token_params *p)
+{
+	t->module = strdup(p->module);
+	t->softhsm2_conf = p->softhsm2_conf ? strdup(p->softhsm2_conf) : NULL;
+	t->selector = strdup(p->token);
+	t->pin_file = strdup(p->pin_file);
+	return t->module == NULL || t->selector == NULL ||
+	       t->pin_file == NULL ||
+	       (p->softhsm2_conf != NULL && t->softhsm2_conf == NULL) ? -1 : 0;
+}
+
 int
 token_open(const struct token_params *p, struct token **out, struct err *e)
 {
@@ -224,8 +291,12 @@ token_open(const struct token_params *p, struct token **out, struct err *e)
 	if (t == NULL) {
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
-	if (load_module(t, p, e) != 0 || find_slot(t, p->token, e) != 0 ||
-	    login(t, p->pin_file, e) != 0) {
+	pthread_rwlock_init(&t->lock, NULL);
+	if (copy_params(t, p) != 0) {
+		token_close(t);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (connect_token(t, e) != 0) {
 		token_close(t);
 		return -1;
 	}
@@ -241,29 +312,18 @@ token_open(const struct token_params *p, struct token **out, struct err *e)
 void
 token_close(struct token *t)
 {
-	size_t i;
-
 	if (t == NULL) {
 		return;
 	}
-	/* Order matters with libp11 0.4.12: keys, then slots, then module. */
-	for (i = 0; i < t->nkeys; i++) {
-		EVP_PKEY_free(t->keys[i].pkey);
-	}
-	if (t->slots != NULL) {
-		if (t->slot != NULL) {
-			(void)PKCS11_logout(t->slot);
-		}
-		PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
-	}
-	if (t->ctx != NULL) {
-		PKCS11_CTX_unload(t->ctx);
-		PKCS11_CTX_free(t->ctx);
-	}
+	disconnect_token(t);
 	if (t->signers_ready) {
 		sem_destroy(&t->signers);
 	}
-	ERR_clear_error();
+	pthread_rwlock_destroy(&t->lock);
+	free(t->module);
+	free(t->softhsm2_conf);
+	free(t->selector);
+	free(t->pin_file);
 	free(t);
 }
 
@@ -328,20 +388,40 @@ out:
 	return rc;
 }
 
+/* Fetches the private key of k from the current connection. */
+static int
+fetch_key(struct token *t, struct token_key *k, struct err *e)
+{
+	PKCS11_KEY *key = NULL;
+
+	if (select_key(t, k->label, &key, e) != 0) {
+		return -1;
+	}
+	k->pkey = PKCS11_get_private_key(key);
+	if (k->pkey == NULL) {
+		ERR_clear_error();
+		return err_set(e, ERR_TOKEN_KEY_NOT_FOUND, "the key \"%s\" of "
+			       "token %s cannot be used for signing", k->label,
+			       t->label);
+	}
+	k->key = key;
+	return 0;
+}
+
 int
 token_find_key(struct token *t, const char *selector, struct token_key **out,
 	       struct err *e)
 {
-	PKCS11_KEY *key = NULL;
 	struct token_key *k;
 	size_t i;
 
 	*out = NULL;
-	if (select_key(t, selector, &key, e) != 0) {
-		return -1;
+	if (strlen(selector) >= sizeof(t->keys[0].label)) {
+		return err_set(e, ERR_CONFIG, "the key name is too long");
 	}
 	for (i = 0; i < t->nkeys; i++) {
-		if (t->keys[i].key == key) {
+		if (strcmp(t->keys[i].label, selector) == 0 &&
+		    t->keys[i].pkey != NULL) {
 			*out = &t->keys[i];
 			return 0;
 		}
@@ -350,19 +430,41 @@ token_find_key(struct token *t, const char *selector, struct token_key **out,
 		return err_set(e, ERR_INTERNAL, "too many keys in use");
 	}
 	k = &t->keys[t->nkeys];
-	k->pkey = PKCS11_get_private_key(key);
-	if (k->pkey == NULL) {
-		ERR_clear_error();
-		return err_set(e, ERR_TOKEN_KEY_NOT_FOUND, "the key \"%s\" of "
-			       "token %s cannot be used for signing", selector,
-			       t->label);
-	}
+	memset(k, 0, sizeof(*k));
 	k->token = t;
-	k->key = key;
 	snprintf(k->label, sizeof(k->label), "%s", selector);
+	if (fetch_key(t, k, e) != 0) {
+		return -1;
+	}
 	t->nkeys++;
 	*out = k;
 	return 0;
+}
+
+/* After a failed signature: connects again (the token may have gone and
+ * come back: SoftHSM2 invalidates every handle then) unless another
+ * thread already did since seen_generation. */
+static int
+reconnect(struct token *t, unsigned long seen_generation, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->generation != seen_generation && t->ctx != NULL) {
+		pthread_rwlock_unlock(&t->lock);
+		return 0;
+	}
+	disconnect_token(t);
+	if (connect_token(t, e) != 0) {
+		disconnect_token(t);
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < t->nkeys; i++) {
+		rc = fetch_key(t, &t->keys[i], e);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return rc;
 }
 
 int
@@ -470,21 +572,49 @@ sign_object(EVP_PKEY *pkey, void *arg)
 	return 0;
 }
 
+/* One try: 1 signed, 0 failed.  *generation gets the connection used. */
+static int
+try_sign(struct token_key *k, int (*fn)(EVP_PKEY *, void *), void *arg,
+	 unsigned long *generation)
+{
+	struct token *t = k->token;
+	int ok = 0;
+
+	pthread_rwlock_rdlock(&t->lock);
+	*generation = t->generation;
+	ERR_clear_error();
+	if (k->pkey != NULL) {
+		ok = fn(k->pkey, arg) == 1;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return ok;
+}
+
 int
 token_sign_with(struct token_key *k, int (*fn)(EVP_PKEY *, void *),
 		void *arg, struct err *e)
 {
+	unsigned long generation = 0, ckr;
+	struct err again = { 0 };
 	int ok;
 
 	if (acquire_signer(k, e) != 0) {
 		return -1;
 	}
-	ERR_clear_error();
-	ok = fn(k->pkey, arg);
+	ok = try_sign(k, fn, arg, &generation);
+	if (!ok) {
+		ckr = pop_ckr();
+		if (reconnect(k->token, generation, &again) == 0) {
+			ok = try_sign(k, fn, arg, &generation);
+			ckr = ok ? 0 : pop_ckr();
+		}
+	}
 	release_signer(k);
-	if (ok != 1) {
-		unsigned long ckr = pop_ckr();
-
+	if (!ok && again.code != ERR_NONE) {
+		return err_set(e, ERR_TOKEN_SIGN, "the token %s is unavailable "
+			       "(%s)", k->token->label, again.msg);
+	}
+	if (!ok) {
 		return err_set(e, ERR_TOKEN_SIGN, "the token %s failed to sign "
 			       "with \"%s\" (PKCS#11 error 0x%lx); check the "
 			       "token with provisioning/check-token.sh",
@@ -569,12 +699,18 @@ token_sign_data(struct token_key *k, const unsigned char *data, size_t len,
 int
 token_health(struct token *t, struct err *e)
 {
-	int logged_in = 0;
+	unsigned char *sig = NULL;
+	size_t len = 0;
 
-	if (PKCS11_is_logged_in(t->slot, 0, &logged_in) != 0 || !logged_in) {
-		ERR_clear_error();
-		return err_set(e, ERR_TOKEN_NOT_FOUND, "token %s does not "
-			       "answer or is logged out", t->label);
+	/* A real signature is the only answer that proves the key works. */
+	if (t->nkeys == 0) {
+		return err_set(e, ERR_TOKEN_NOT_FOUND, "no key of token %s is "
+			       "in use", t->label);
 	}
+	if (token_sign_data(&t->keys[0], (const unsigned char *)"health", 6,
+			    &sig, &len, e) != 0) {
+		return -1;
+	}
+	OPENSSL_free(sig);
 	return 0;
 }

@@ -1,4 +1,6 @@
+#!/bin/sh
 # lib.sh: helpers for mycert's integration tests (POSIX sh, sourced).
+# shellcheck disable=SC2034 # ADMIN, PROBE: used by the sourcing scripts
 #
 # Each test script sources this file, calls check/ok/not_ok for each
 # assertion under a stable name, and ends with finish, which prints
@@ -61,8 +63,9 @@ copy_setup() {
 	mkdir -p "$(dirname "$1")"
 	cp -a "$src" "$1" || fatal "cannot copy $src to $1"
 	for f in "$1/mycertd.conf" "$1/softhsm2.conf"; do
-		sed "s|$src|$1|g" "$f" >"$f.new" && mv "$f.new" "$f" ||
+		if ! sed "s|$src|$1|g" "$f" >"$f.new" || ! mv "$f.new" "$f"; then
 			fatal "cannot rewrite $f"
+		fi
 	done
 	chmod 600 "$1/mycertd.conf"
 }

@@ -10,21 +10,25 @@ SETUP="$DEMO/setup"
 CONF="$SETUP/mycertd.conf"
 cd "$ROOT"
 
+mkdir -p "$DEMO"
 if [ ! -f "$CONF" ]; then
 	echo "demo: provisioning a development token and CA in $SETUP"
-	sh provisioning/provision-dev.sh "$SETUP" >"$DEMO.provision.log" 2>&1 || {
-		cat "$DEMO.provision.log" >&2
-		echo "demo: provisioning failed (log above)" >&2
+	sh provisioning/provision-dev.sh "$SETUP" >"$DEMO/provision.log" 2>&1 || {
+		cat "$DEMO/provision.log" >&2
+		echo "demo: provisioning failed (log above); remove $DEMO" \
+			"and run make demo again" >&2
 		exit 1
 	}
-	mv "$DEMO.provision.log" "$SETUP/provision.log"
 else
 	echo "demo: reusing the setup in $SETUP"
 fi
 
 mkdir -p "$DEMO/stores"
-# A new holder each run: the eHealthID is the current time (10 digits).
+# A new holder each run: an eHealthID not used yet in demo/.
 ID=$(date +%s | cut -c1-10)
+while [ -e "$DEMO/stores/$ID.p12" ]; do
+	ID=$((ID + 1))
+done
 OUT="$DEMO/stores/$ID.p12"
 PASSWORD=$(build/mycert-admin -c "$CONF" issue --ehealth-id "$ID" \
 	--given "Hélène" --family "Dupont-Lefèvre" --profession-code PS-001 \

@@ -164,6 +164,21 @@ test_control_chars(void)
 }
 
 static void
+test_format_chars(void)
+{
+	const char *const bad[] = {
+		"Jean\xe2\x80\x8bPierre",	/* ZERO WIDTH SPACE U+200B */
+		"Jean\xe2\x80\xaePierre",	/* RIGHT-TO-LEFT OVERRIDE */
+		"Jean\xe2\x81\xa6Pierre",	/* LEFT-TO-RIGHT ISOLATE */
+		"\xef\xbb\xbfJean",		/* BYTE ORDER MARK U+FEFF */
+		"Jean\xc2\xadPierre",		/* SOFT HYPHEN U+00AD */
+	};
+
+	refuse_in_text_fields(bad, sizeof(bad) / sizeof(bad[0]),
+			      "format character");
+}
+
+static void
 test_spaces(void)
 {
 	const char *const bad[] = { " Jean", "Jean ", " ", "  Jean  " };
@@ -472,6 +487,8 @@ test_identity_register(void)
 		{ "refuses invalid UTF-8 in a text field", test_bad_utf8 },
 		{ "refuses control characters in a text field",
 		  test_control_chars },
+		{ "refuses invisible and bidirectional format characters",
+		  test_format_chars },
 		{ "refuses a leading or trailing space", test_spaces },
 		{ "refuses a missing or empty field naming it",
 		  test_missing_fields },
