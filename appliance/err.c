@@ -27,6 +27,11 @@ static const char *const code_names[ERR_CODE_COUNT] = {
 	[ERR_STORAGE] = "storage",
 	[ERR_ACTIVE_EXISTS] = "active-store-exists",
 	[ERR_NOT_FOUND] = "not-found",
+	[ERR_LIMIT] = "limit",
+	[ERR_EXPIRED] = "expired",
+	[ERR_WRONG_STEP] = "wrong-step",
+	[ERR_UNAVAILABLE] = "unavailable",
+	[ERR_MAIL] = "mail",
 };
 
 int

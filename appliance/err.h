@@ -29,7 +29,12 @@ enum err_code {
 	ERR_TOKEN_SIGN,		/* the token refused or failed to sign */
 	ERR_STORAGE,		/* the database failed */
 	ERR_ACTIVE_EXISTS,	/* the holder already has an active store */
-	ERR_NOT_FOUND,		/* no such record */
+	ERR_NOT_FOUND,		/* no such record (or session) */
+	ERR_LIMIT,		/* too many tries, sends or requests */
+	ERR_EXPIRED,		/* a code, window or session ran out */
+	ERR_WRONG_STEP,		/* not allowed at this step of the flow */
+	ERR_UNAVAILABLE,	/* token or database not answering now */
+	ERR_MAIL,		/* the mail could not be delivered */
 	ERR_CODE_COUNT
 };
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -48,6 +49,11 @@ static const int exit_codes[ERR_CODE_COUNT] = {
 	[ERR_STORAGE] = 20,
 	[ERR_ACTIVE_EXISTS] = 21,
 	[ERR_NOT_FOUND] = 22,
+	[ERR_LIMIT] = 23,
+	[ERR_EXPIRED] = 24,
+	[ERR_WRONG_STEP] = 25,
+	[ERR_UNAVAILABLE] = 26,
+	[ERR_MAIL] = 27,
 };
 
 static const char usage_text[] =
@@ -59,6 +65,11 @@ static const char usage_text[] =
 	"                      issue a store; prints its password alone\n"
 	"  list                list the certificates, newest first\n"
 	"  show SERIAL         show one certificate\n"
+	"  revoke SERIAL --reason R\n"
+	"                      revoke (R: unspecified, keyCompromise,\n"
+	"                      affiliationChanged, superseded,\n"
+	"                      cessationOfOperation)\n"
+	"  init-db             create the database named in CONF\n"
 	"\n"
 	"CA (provisioning):\n"
 	"  ca-selfsign [--subject DN] [--days N]   self-signed CA -> ca_cert\n"
@@ -120,6 +131,21 @@ struct issue_args {
 	const char *out;
 };
 
+/* Sets *field to value, refusing a repeated option. */
+static int
+set_once(const char **field, const char *value, const char *name,
+	 struct err *e)
+{
+	char why[96];
+
+	if (*field != NULL) {
+		snprintf(why, sizeof(why), "--%s is given twice", name);
+		return usage(e, why);
+	}
+	*field = value;
+	return 0;
+}
+
 static int
 parse_issue(int argc, char **argv, struct issue_args *ia, struct err *e)
 {
@@ -133,26 +159,74 @@ parse_issue(int argc, char **argv, struct issue_args *ia, struct err *e)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	const char **fields[] = {
+		['i'] = &ia->id.ehealth_id, ['g'] = &ia->id.given_name,
+		['f'] = &ia->id.family_name, ['p'] = &ia->id.profession_code,
+		['l'] = &ia->id.profession_label, ['m'] = &ia->id.email,
+		['o'] = &ia->out,
+	};
+	int c, i;
 
 	optind = 0;	/* glibc: 0 resets getopt fully */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': ia->id.ehealth_id = optarg; break;
-		case 'g': ia->id.given_name = optarg; break;
-		case 'f': ia->id.family_name = optarg; break;
-		case 'p': ia->id.profession_code = optarg; break;
-		case 'l': ia->id.profession_label = optarg; break;
-		case 'm': ia->id.email = optarg; break;
-		case 'o': ia->out = optarg; break;
-		default: return usage(e, "issue: unknown option");
+	while ((c = getopt_long(argc, argv, "", opts, &i)) != -1) {
+		if (c == '?' || c == ':') {
+			return usage(e, "issue: unknown option or missing "
+				     "value");
+		}
+		if (set_once(fields[c], optarg, opts[i].name, e) != 0) {
+			return -1;
 		}
 	}
-	if (optind != argc || ia->out == NULL) {
-		return usage(e, "issue needs --out FILE.p12 and no other "
-			     "argument");
+	for (i = 0; opts[i].name != NULL; i++) {
+		if (*fields[opts[i].val] == NULL) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "issue needs --%s",
+				 opts[i].name);
+			return usage(e, why);
+		}
+	}
+	if (optind != argc || ia->out[0] == '\0') {
+		return usage(e, "issue needs a file name after --out and no "
+			     "other argument");
 	}
 	return 0;
+}
+
+/* Fails early when standard output cannot take the password. */
+static int
+check_stdout(struct err *e)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) != 0) {
+		return err_set(e, ERR_IO, "standard output is closed: the "
+			       "password would be lost");
+	}
+	return 0;
+}
+
+/* Hands the password over; a store whose password is lost is revoked at
+ * once, so that no valid certificate exists whose key nobody can open. */
+static int
+print_password(struct admin *a, const struct issue_result *r,
+	       struct err *e)
+{
+	struct err e2 = { 0 };
+
+	if (printf("%s\n", r->password) > 0 && fflush(stdout) == 0 &&
+	    !ferror(stdout)) {
+		return 0;
+	}
+	if (storage_revoke(a->db, r->cert.serial, 5, time(NULL), &e2) != 0) {
+		return err_set(e, ERR_IO, "the password could not be written "
+			       "and store %s could not be revoked (%s); revoke "
+			       "it with: mycert-admin revoke %s", r->cert.serial,
+			       e2.msg, r->cert.serial);
+	}
+	return err_set(e, ERR_IO, "the password could not be written to "
+		       "standard output; store %s was revoked, issue again",
+		       r->cert.serial);
 }
 
 static int
@@ -163,7 +237,7 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 	char *tmp = NULL;
 	int rc = -1;
 
-	if (parse_issue(argc, argv, &ia, e) != 0) {
+	if (parse_issue(argc, argv, &ia, e) != 0 || check_stdout(e) != 0) {
 		return -1;
 	}
 	if (files_exists(ia.out)) {
@@ -171,35 +245,112 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 			       "overwrites a store, choose another name",
 			       ia.out);
 	}
-	if (identity_check(&ia.id, e) != 0 || open_token(a, e) != 0 ||
-	    issue_open(a->cfg, a->token, &a->issuer, e) != 0 ||
+	if (identity_check(&ia.id, e) != 0 ||
 	    storage_open(a->cfg->database, &a->db, e) != 0 ||
-	    issue_prepare(a->issuer, a->db, &ia.id, "officer", &r, e) != 0) {
+	    open_token(a, e) != 0 ||
+	    issue_open(a->cfg, a->token, &a->issuer, e) != 0 ||
+	    issue_prepare(a->issuer, a->db, &ia.id, "officer", &r, e) != 0 ||
+	    files_write_temp(ia.out, r.p12, r.p12_len, &tmp, e) != 0) {
 		goto out;
 	}
-	/* The file first: a recorded store whose key nobody holds would be
-	 * worse than a file for a store that was never recorded. */
-	if (files_write_temp(ia.out, r.p12, r.p12_len, &tmp, e) != 0) {
-		goto out;
-	}
+	/* Recorded before it is put in place: a certificate the database
+	 * does not know could never be revoked. */
 	if (issue_record(a->issuer, a->db, &ia.id, &r, e) != 0) {
 		unlink(tmp);
 		goto out;
 	}
 	if (files_commit(tmp, ia.out, e) != 0) {
-		fprintf(stderr, "mycert-admin: store %s was issued, but its "
-			"file is still at %s\n", r.cert.serial, tmp);
-		goto out;
+		/* Someone made ia.out meanwhile: the store is still whole,
+		 * beside it. */
+		fprintf(stderr, "mycert-admin: warning: %s; store %s is in %s "
+			"instead\n", e->msg, r.cert.serial, tmp);
 	}
 	fprintf(stderr, "mycert-admin: issued serial=%s ehealth_id=%s "
-		"file=%s\n", r.cert.serial, r.cert.ehealth_id, ia.out);
-	printf("%s\n", r.password);
-	fflush(stdout);
-	rc = 0;
+		"file=%s\n", r.cert.serial, r.cert.ehealth_id,
+		e->code == ERR_NONE ? ia.out : tmp);
+	rc = print_password(a, &r, e);
 out:
 	free(tmp);
 	issue_result_wipe(&r);
 	return rc;
+}
+
+/* ---- revocation -------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int code;
+} reasons[] = {
+	{ "unspecified", 0 },
+	{ "keyCompromise", 1 },
+	{ "affiliationChanged", 3 },
+	{ "superseded", 4 },
+	{ "cessationOfOperation", 5 },
+};
+
+static int
+parse_reason(const char *name, int *code, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < sizeof(reasons) / sizeof(reasons[0]);
+	     i++) {
+		if (strcmp(name, reasons[i].name) == 0) {
+			*code = reasons[i].code;
+			return 0;
+		}
+	}
+	return usage(e, "--reason must be one of unspecified, keyCompromise, "
+		     "affiliationChanged, superseded, cessationOfOperation");
+}
+
+static int
+cmd_revoke(struct admin *a, int argc, char **argv, struct err *e)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL, *serial;
+	int c, code = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r' || set_once(&reason, optarg, "reason", e) != 0) {
+			return e->code ? -1 : usage(e, "revoke: unknown option");
+		}
+	}
+	if (optind != argc - 1) {
+		return usage(e, "revoke takes one SERIAL and --reason R");
+	}
+	serial = argv[optind];
+	if (parse_reason(reason, &code, e) != 0 ||
+	    storage_open(a->cfg->database, &a->db, e) != 0 ||
+	    storage_revoke(a->db, serial, code, time(NULL), e) != 0) {
+		if (e->code == ERR_WRONG_STEP) {
+			err_set(e, ERR_WRONG_STEP, "certificate %s is already "
+				"revoked; nothing changed", serial);
+		}
+		return -1;
+	}
+	fprintf(stderr, "mycert-admin: revoked serial=%s reason=%s\n",
+		serial, reason);
+	return 0;
+}
+
+static int
+cmd_init_db(struct admin *a, int argc, char **argv, struct err *e)
+{
+	(void)argv;
+	if (argc != 1) {
+		return usage(e, "init-db takes no argument");
+	}
+	if (storage_create(a->cfg->database, &a->db, e) != 0) {
+		return -1;
+	}
+	fprintf(stderr, "mycert-admin: created the database %s\n",
+		a->cfg->database);
+	return 0;
 }
 
 /* ---- list and show ------------------------------------------------------ */
@@ -621,6 +772,8 @@ static const struct command {
 	{ "issue", cmd_issue },
 	{ "list", cmd_list },
 	{ "show", cmd_show },
+	{ "revoke", cmd_revoke },
+	{ "init-db", cmd_init_db },
 	{ "ca-selfsign", cmd_ca_selfsign },
 	{ "ca-csr", cmd_ca_csr },
 	{ "ca-import", cmd_ca_import },
@@ -690,6 +843,7 @@ main(int argc, char **argv)
 	int rc;
 
 	secret_protect_process();
+	opterr = 0;	/* one message per error: ours */
 	rc = run(&a, argc, argv, &e);
 	/* Teardown order matters for libp11: issuer (keys) before token. */
 	issue_close(a.issuer);

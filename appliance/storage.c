@@ -4,18 +4,18 @@
 #include "storage.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
-#define BUSY_TIMEOUT_MS 5000
+#include "storage_int.h"
 
-struct storage {
-	sqlite3 *db;
-	char *path;
-};
+#define BUSY_TIMEOUT_MS 5000
 
 /* Each entry moves the schema from version (index) to (index + 1). */
 static const char *const migrations[] = {
@@ -64,6 +64,39 @@ static const char *const migrations[] = {
 	/* The rule "one active store per eHealthID", held by the database. */
 	"CREATE UNIQUE INDEX certificates_one_active"
 	"  ON certificates(ehealth_id) WHERE status = 'active';",
+
+	/* 1 -> 2: the web flow: sessions, codes, pending downloads, the
+	 * replay guard of assertions. */
+	"ALTER TABLE enrollments ADD COLUMN session_hash TEXT;"
+	"ALTER TABLE enrollments ADD COLUMN failure TEXT;"
+	"ALTER TABLE enrollments ADD COLUMN code_hash BLOB;"
+	"ALTER TABLE enrollments ADD COLUMN code_salt BLOB;"
+	"ALTER TABLE enrollments ADD COLUMN code_expires INTEGER;"
+	"ALTER TABLE enrollments ADD COLUMN code_tries INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE enrollments ADD COLUMN code_sends INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE TABLE sessions ("
+	"  id_hash TEXT PRIMARY KEY CHECK (length(id_hash) = 64),"
+	"  ehealth_id TEXT NOT NULL REFERENCES professionals(ehealth_id),"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  absolute_until INTEGER NOT NULL,"
+	"  enrollment_id INTEGER REFERENCES enrollments(id)"
+	");"
+	"CREATE TABLE pending_downloads ("
+	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"
+	"  enrollment_id INTEGER NOT NULL UNIQUE REFERENCES enrollments(id),"
+	"  session_hash TEXT NOT NULL,"
+	"  p12 BLOB NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  downloaded_at INTEGER"
+	");"
+	"CREATE TABLE seen_assertions ("
+	"  jti TEXT PRIMARY KEY,"
+	"  expires_at INTEGER NOT NULL"
+	");",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
@@ -71,18 +104,19 @@ static const char *const migrations[] = {
 _Static_assert(MIGRATION_COUNT == STORAGE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-static int
-db_error(struct storage *s, struct err *e, const char *what)
+int
+storage_db_error(struct storage *s, struct err *e, const char *what)
 {
 	return err_set(e, ERR_STORAGE, "database %s: %s failed (%s)",
 		       s->path, what, sqlite3_errmsg(s->db));
 }
 
-static int
-exec(struct storage *s, const char *sql, const char *what, struct err *e)
+int
+storage_exec(struct storage *s, const char *sql, const char *what,
+	     struct err *e)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		return db_error(s, e, what);
+		return storage_db_error(s, e, what);
 	}
 	return 0;
 }
@@ -95,7 +129,7 @@ pragma_int(struct storage *s, const char *sql, int *out, struct err *e)
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
-		db_error(s, e, "reading a setting");
+		storage_db_error(s, e, "reading a setting");
 		goto out;
 	}
 	*out = sqlite3_column_int(st, 0);
@@ -111,7 +145,14 @@ migrate(struct storage *s, struct err *e)
 	int version = 0;
 	char sql[64];
 
-	if (exec(s, "BEGIN IMMEDIATE", "starting the migration", e) != 0) {
+	/* Read first: a current schema needs no write (and no lock). */
+	if (pragma_int(s, "PRAGMA user_version", &version, e) != 0) {
+		return -1;
+	}
+	if (version == STORAGE_SCHEMA_VERSION) {
+		return 0;
+	}
+	if (storage_exec(s, "BEGIN IMMEDIATE", "starting the migration", e) != 0) {
 		return -1;
 	}
 	if (pragma_int(s, "PRAGMA user_version", &version, e) != 0) {
@@ -125,13 +166,13 @@ migrate(struct storage *s, struct err *e)
 		goto fail;
 	}
 	for (; version < STORAGE_SCHEMA_VERSION; version++) {
-		if (exec(s, migrations[version], "migrating the schema", e)) {
+		if (storage_exec(s, migrations[version], "migrating the schema", e)) {
 			goto fail;
 		}
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
-	if (exec(s, sql, "recording the schema version", e) != 0 ||
-	    exec(s, "COMMIT", "committing the migration", e) != 0) {
+	if (storage_exec(s, sql, "recording the schema version", e) != 0 ||
+	    storage_exec(s, "COMMIT", "committing the migration", e) != 0) {
 		goto fail;
 	}
 	return 0;
@@ -148,15 +189,21 @@ configure(struct storage *s, struct err *e)
 
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", e) ||
-	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous", e)) {
+	/* secure_delete: an erased .p12 is overwritten, not left in free
+	 * pages of the file. */
+	if (storage_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign "
+			 "keys", e) != 0 ||
+	    storage_exec(s, "PRAGMA synchronous = FULL", "setting "
+			 "synchronous", e) != 0 ||
+	    storage_exec(s, "PRAGMA secure_delete = ON", "setting "
+			 "secure_delete", e) != 0) {
 		return -1;
 	}
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return db_error(s, e, "enabling WAL");
+		return storage_db_error(s, e, "enabling WAL");
 	}
 	snprintf(mode, sizeof(mode), "%s",
 		 (const char *)sqlite3_column_text(st, 0));
@@ -169,8 +216,8 @@ configure(struct storage *s, struct err *e)
 	return 0;
 }
 
-int
-storage_open(const char *path, struct storage **out, struct err *e)
+static int
+open_file(const char *path, struct storage **out, struct err *e)
 {
 	struct storage *s = NULL;
 
@@ -181,8 +228,7 @@ storage_open(const char *path, struct storage **out, struct err *e)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-			    NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		err_set(e, ERR_STORAGE, "cannot open the database %s (%s); "
 			"check database in the configuration and the folder's "
 			"permissions", path,
@@ -198,6 +244,66 @@ storage_open(const char *path, struct storage **out, struct err *e)
 	return 0;
 }
 
+int
+storage_open(const char *path, struct storage **out, struct err *e)
+{
+	*out = NULL;
+	/* Never create here: a mistyped path must not start an empty
+	 * database beside the real one. */
+	if (access(path, F_OK) != 0) {
+		return err_set(e, ERR_STORAGE, "there is no database at %s; "
+			       "check database in the configuration (a new one "
+			       "is made with: mycert-admin init-db)", path);
+	}
+	return open_file(path, out, e);
+}
+
+int
+storage_create(const char *path, struct storage **out, struct err *e)
+{
+	int fd;
+
+	*out = NULL;
+	/* The file first, private: SQLite gives its -wal and -shm files
+	 * the same mode. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		return err_set(e, ERR_STORAGE, "cannot create the database %s: "
+			       "%s", path, strerror(errno));
+	}
+	close(fd);
+	if (open_file(path, out, e) != 0) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+storage_begin(struct storage *s, struct err *e)
+{
+	return storage_exec(s, "BEGIN IMMEDIATE", "starting a transaction", e);
+}
+
+int
+storage_commit(struct storage *s, struct err *e)
+{
+	if (storage_exec(s, "COMMIT", "committing", e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+storage_rollback(struct storage *s)
+{
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 void
 storage_close(struct storage *s)
 {
@@ -209,12 +315,13 @@ storage_close(struct storage *s)
 	free(s);
 }
 
-static int
-prepare(struct storage *s, const char *sql, sqlite3_stmt **st, struct err *e)
+int
+storage_prepare(struct storage *s, const char *sql, sqlite3_stmt **st,
+		struct err *e)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
-		return db_error(s, e, "preparing a statement");
+		return storage_db_error(s, e, "preparing a statement");
 	}
 	return 0;
 }
@@ -227,7 +334,7 @@ storage_has_active(struct storage *s, const char *ehealth_id, int *active,
 	int rc;
 
 	*active = 0;
-	if (prepare(s, "SELECT 1 FROM certificates WHERE ehealth_id = ?1 "
+	if (storage_prepare(s, "SELECT 1 FROM certificates WHERE ehealth_id = ?1 "
 		    "AND status = 'active'", &st, e) != 0) {
 		return -1;
 	}
@@ -238,14 +345,14 @@ storage_has_active(struct storage *s, const char *ehealth_id, int *active,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		return db_error(s, e, "looking up the active store");
+		return storage_db_error(s, e, "looking up the active store");
 	}
 	return 0;
 }
 
-static int
-step_done(struct storage *s, sqlite3_stmt *st, const char *what,
-	  struct err *e)
+int
+storage_step_done(struct storage *s, sqlite3_stmt *st, const char *what,
+		  struct err *e)
 {
 	int rc = sqlite3_step(st);
 
@@ -258,7 +365,7 @@ step_done(struct storage *s, sqlite3_stmt *st, const char *what,
 			       "holds an active store; deactivate or revoke it "
 			       "first");
 	}
-	return db_error(s, e, what);
+	return storage_db_error(s, e, what);
 }
 
 static int
@@ -268,7 +375,7 @@ upsert_holder(struct storage *s, const struct storage_holder *h, time_t now,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(s, "INSERT INTO professionals (ehealth_id, given_name, "
+	if (storage_prepare(s, "INSERT INTO professionals (ehealth_id, given_name, "
 		    "family_name, profession_code, profession_label, "
 		    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
 		    "ON CONFLICT (ehealth_id) DO UPDATE SET given_name = ?2, "
@@ -282,7 +389,7 @@ upsert_holder(struct storage *s, const struct storage_holder *h, time_t now,
 	sqlite3_bind_text(st, 4, h->profession_code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, h->profession_label, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-	rc = step_done(s, st, "recording the holder", e);
+	rc = storage_step_done(s, st, "recording the holder", e);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -294,7 +401,7 @@ insert_enrollment(struct storage *s, const struct storage_cert *c,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(s, "INSERT INTO enrollments (ehealth_id, channel, state, "
+	if (storage_prepare(s, "INSERT INTO enrollments (ehealth_id, channel, state, "
 		    "email, created_at, updated_at) "
 		    "VALUES (?1, ?2, 'issued', ?3, ?4, ?4)", &st, e) != 0) {
 		return -1;
@@ -303,20 +410,20 @@ insert_enrollment(struct storage *s, const struct storage_cert *c,
 	sqlite3_bind_text(st, 2, c->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->email, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	rc = step_done(s, st, "recording the enrollment", e);
+	rc = storage_step_done(s, st, "recording the enrollment", e);
 	sqlite3_finalize(st);
 	*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
 }
 
-static int
-insert_cert(struct storage *s, const struct storage_cert *c,
+int
+storage_insert_cert(struct storage *s, const struct storage_cert *c,
 	    sqlite3_int64 enrollment, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(s, "INSERT INTO certificates (serial, enrollment_id, "
+	if (storage_prepare(s, "INSERT INTO certificates (serial, enrollment_id, "
 		    "ehealth_id, subject, email, key_type, not_before, "
 		    "not_after, issued_at, status, fingerprint, der) VALUES "
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'active', ?10, ?11)",
@@ -334,7 +441,7 @@ insert_cert(struct storage *s, const struct storage_cert *c,
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->issued_at);
 	sqlite3_bind_text(st, 10, c->fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 11, c->der, (int)c->der_len, SQLITE_STATIC);
-	rc = step_done(s, st, "recording the certificate", e);
+	rc = storage_step_done(s, st, "recording the certificate", e);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -349,13 +456,13 @@ storage_record_issuance(struct storage *s, const struct storage_holder *h,
 		return err_set(e, ERR_INTERNAL, "the certificate's eHealthID "
 			       "differs from its holder's");
 	}
-	if (exec(s, "BEGIN IMMEDIATE", "starting the issuance", e) != 0) {
+	if (storage_exec(s, "BEGIN IMMEDIATE", "starting the issuance", e) != 0) {
 		return -1;
 	}
 	if (upsert_holder(s, h, c->issued_at, e) != 0 ||
 	    insert_enrollment(s, c, c->issued_at, &enrollment, e) != 0 ||
-	    insert_cert(s, c, enrollment, e) != 0 ||
-	    exec(s, "COMMIT", "committing the issuance", e) != 0) {
+	    storage_insert_cert(s, c, enrollment, e) != 0 ||
+	    storage_exec(s, "COMMIT", "committing the issuance", e) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -437,7 +544,7 @@ storage_get_cert(struct storage *s, const char *serial,
 		key[i] = (char)tolower((unsigned char)serial[i]);
 	}
 	key[n] = '\0';
-	if (prepare(s, "SELECT " CERT_COLUMNS "WHERE c.serial = ?1", &st,
+	if (storage_prepare(s, "SELECT " CERT_COLUMNS "WHERE c.serial = ?1", &st,
 		    e) != 0) {
 		return -1;
 	}
@@ -446,7 +553,7 @@ storage_get_cert(struct storage *s, const char *serial,
 	if (step == SQLITE_DONE) {
 		err_set(e, ERR_NOT_FOUND, "no certificate has serial %s", key);
 	} else if (step != SQLITE_ROW) {
-		db_error(s, e, "reading a certificate");
+		storage_db_error(s, e, "reading a certificate");
 	} else if (read_cert_row(st, out) != 0) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 	} else {
@@ -465,7 +572,7 @@ storage_list_certs(struct storage *s,
 	struct storage_cert c;
 	int step, stop = 0;
 
-	if (prepare(s, "SELECT " CERT_COLUMNS "ORDER BY c.issued_at DESC, "
+	if (storage_prepare(s, "SELECT " CERT_COLUMNS "ORDER BY c.issued_at DESC, "
 		    "c.rowid DESC", &st, e) != 0) {
 		return -1;
 	}
@@ -479,7 +586,7 @@ storage_list_certs(struct storage *s,
 	}
 	sqlite3_finalize(st);
 	if (!stop && step != SQLITE_DONE) {
-		return db_error(s, e, "listing certificates");
+		return storage_db_error(s, e, "listing certificates");
 	}
 	return 0;
 }
@@ -505,14 +612,14 @@ storage_count(struct storage *s, const char *table, long *count,
 		return err_set(e, ERR_INPUT, "no table %s", table);
 	}
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
-	if (prepare(s, sql, &st, e) != 0) {
+	if (storage_prepare(s, sql, &st, e) != 0) {
 		return -1;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
 		rc = 0;
 	} else {
-		db_error(s, e, "counting rows");
+		storage_db_error(s, e, "counting rows");
 	}
 	sqlite3_finalize(st);
 	return rc;

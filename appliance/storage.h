@@ -17,7 +17,7 @@
 
 #include "err.h"
 
-#define STORAGE_SCHEMA_VERSION 1
+#define STORAGE_SCHEMA_VERSION 2
 #define STORAGE_SERIAL_HEX 32	/* 16 bytes */
 
 struct storage;
@@ -51,8 +51,13 @@ struct storage_cert {
 	size_t der_len;
 };
 
-/* Opens (creating if needed) and migrates the database at path. */
+/* Opens and migrates the existing database at path; refuses a missing
+ * file (ERR_STORAGE), so that a mistyped path is caught. */
 int storage_open(const char *path, struct storage **out, struct err *e)
+	MUST_CHECK;
+
+/* Creates a new database at path (mode 0600; refuses an existing file). */
+int storage_create(const char *path, struct storage **out, struct err *e)
 	MUST_CHECK;
 
 void storage_close(struct storage *s);
@@ -87,5 +92,138 @@ int storage_count(struct storage *s, const char *table, long *count,
 		  struct err *e) MUST_CHECK;
 
 void storage_cert_clear(struct storage_cert *c);
+
+/* ---- the web flow (storage_flow.c) ------------------------------------- */
+
+#define STORAGE_HASH_HEX 64	/* SHA-256 of a session id, lowercase hex */
+
+struct storage_session {
+	char ehealth_id[11];
+	char given_name[513];
+	char family_name[513];
+	char profession_code[17];
+	char profession_label[257];
+	char csrf[64];
+	time_t created_at;
+	time_t last_seen;
+	time_t absolute_until;
+	long long enrollment_id;	/* 0: none under way */
+};
+
+struct storage_enrollment {
+	long long id;
+	char ehealth_id[11];
+	char state[20];
+	char email[255];
+	char failure[128];
+	char terms_version[32];
+	time_t updated_at;
+	int has_code;
+	unsigned char code_hash[32];
+	unsigned char code_salt[16];
+	time_t code_expires;
+	unsigned code_tries;	/* wrong tries so far */
+	unsigned code_sends;
+};
+
+/* Login: in one transaction records the holder, the assertion's jti (a
+ * replay gives ERR_INPUT, nothing written) and a new session. */
+int storage_login(struct storage *s, const struct storage_holder *h,
+		  const char *jti, time_t jti_expires,
+		  const char *session_hash, const char *csrf, time_t now,
+		  time_t absolute_until, struct err *e) MUST_CHECK;
+
+/* Reads a session; ERR_NOT_FOUND when absent, ERR_EXPIRED (and deleted)
+ * when idle past idle_seconds or past its absolute end.  Touches
+ * last_seen. */
+int storage_session_get(struct storage *s, const char *session_hash,
+			time_t now, unsigned idle_seconds,
+			struct storage_session *out, struct err *e) MUST_CHECK;
+
+int storage_session_delete(struct storage *s, const char *session_hash,
+			   struct err *e) MUST_CHECK;
+
+/* Detaches the session from its enrollment (back to home). */
+int storage_session_detach(struct storage *s, const char *session_hash,
+			   struct err *e) MUST_CHECK;
+
+int storage_enrollment_get(struct storage *s, long long id,
+			   struct storage_enrollment *out, struct err *e)
+	MUST_CHECK;
+
+/* A new web enrollment in state terms_accepted, made the session's
+ * current one. */
+int storage_enrollment_start(struct storage *s, const char *session_hash,
+			     const char *ehealth_id, const char *terms_version,
+			     time_t now, long long *id, struct err *e)
+	MUST_CHECK;
+
+/* Records the email and a new code (hash, salt, expiry); state code_sent;
+ * tries reset, sends + 1.  Only from the states listed in from (a
+ * comma-separated list), else ERR_WRONG_STEP. */
+int storage_enrollment_set_code(struct storage *s, long long id,
+				const char *from, const char *email,
+				const unsigned char hash[32],
+				const unsigned char salt[16], time_t expires,
+				time_t now, struct err *e) MUST_CHECK;
+
+/* Counts one wrong try; at max_tries the enrollment is cancelled with
+ * failure "locked" and *locked is 1. */
+int storage_enrollment_wrong_code(struct storage *s, long long id,
+				  unsigned max_tries, time_t now, int *locked,
+				  struct err *e) MUST_CHECK;
+
+/* Moves the enrollment from one of the states in from (comma-separated)
+ * to state to, with failure (NULL clears it).  ERR_WRONG_STEP when it is
+ * in none of them. */
+int storage_enrollment_move(struct storage *s, long long id, const char *from,
+			    const char *to, const char *failure, time_t now,
+			    struct err *e) MUST_CHECK;
+
+/* Codes sent to the holder since the time given, over all enrollments. */
+int storage_codes_sent_since(struct storage *s, const char *ehealth_id,
+			     time_t since, long *count, struct err *e)
+	MUST_CHECK;
+
+/* In one transaction: the enrollment (which must still be issuing) moves
+ * to issued, the certificate is recorded active, and the .p12 waits for
+ * its download by that session until window_until.  ERR_WRONG_STEP when
+ * the enrollment is no longer issuing (timed out, cancelled); nothing is
+ * written then. */
+int storage_record_web_issuance(struct storage *s, long long enrollment_id,
+				const struct storage_cert *cert,
+				const char *session_hash,
+				const unsigned char *p12, size_t p12_len,
+				time_t window_until, struct err *e) MUST_CHECK;
+
+/* The .p12 waiting for enrollment_id, only for session_hash and only
+ * before its window ends (ERR_NOT_FOUND, ERR_EXPIRED).  Marks it
+ * downloaded.  *p12 is malloc'd. */
+int storage_pending_take(struct storage *s, long long enrollment_id,
+			 const char *session_hash, time_t now,
+			 unsigned char **p12, size_t *len, char *serial,
+			 struct err *e) MUST_CHECK;
+
+/* Whether a .p12 waits for enrollment_id and until when. */
+int storage_pending_state(struct storage *s, long long enrollment_id,
+			  int *present, time_t *until, char *serial,
+			  struct err *e) MUST_CHECK;
+
+/* The holder's active certificate; ERR_NOT_FOUND when none. */
+int storage_active_cert(struct storage *s, const char *ehealth_id,
+			struct storage_cert *out, struct err *e) MUST_CHECK;
+
+/* Revokes an active certificate (RFC 5280 reason).  ERR_NOT_FOUND for an
+ * unknown serial, ERR_WRONG_STEP when it is not active. */
+int storage_revoke(struct storage *s, const char *serial, int reason,
+		   time_t now, struct err *e) MUST_CHECK;
+
+/* Housekeeping.  Closes download windows that ended: the .p12 is erased,
+ * and a store never downloaded is revoked (cessationOfOperation).  Fails
+ * issuing enrollments not updated since cutoff.  Purges expired sessions
+ * and assertion ids.  Each step is its own transaction. */
+int storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
+			 unsigned idle_seconds, int *revoked, int *erased,
+			 int *timed_out, struct err *e) MUST_CHECK;
 
 #endif

@@ -262,7 +262,7 @@ main(int argc, char **argv)
 	    token_open(&p, &b.token, &e) != 0 ||
 	    issue_open(b.cfg, b.token, &b.iss, &e) != 0 ||
 	    token_find_key(b.token, b.cfg->ca_key, &b.ca_key, &e) != 0 ||
-	    storage_open(db_path, &b.db, &e) != 0) {
+	    storage_create(db_path, &b.db, &e) != 0) {
 		die("setup", &e);
 	}
 	printf("mycert issuance benchmark (database %s, synchronous=FULL)\n",

@@ -8,7 +8,7 @@
 # and an audit key (EC P-256) generated inside the token, a self-signed CA
 # certificate, the audit certificate, a TLS key and certificate for
 # 127.0.0.1, the development portal's key pair, DIR/mycertd.conf and the
-# mail outbox; then checks the token.  Builds build/mycert-admin first if
+# mail outbox and an empty database; then checks the token.  Builds build/mycert-admin first if
 # it is missing (or uses $MYCERT_ADMIN).  For development and tests only:
 # the PINs sit beside the token.  Production: see provisioning/README.md.
 set -eu
@@ -108,8 +108,9 @@ mycert development appliance in $dir
   audit certificate $dir/audit.pem
   TLS               $dir/tls.pem, key $dir/tls-key.pem
   dev portal        $dir/portal-key.pem (private), $dir/portal-pub.pem
+  database          $dir/mycert.db (mode 0600)
   mail outbox       $dir/outbox
-check again with:   $HERE/check-token.sh $conf
+check again with:   $HERE/check-token.sh '$conf'
 EOF_SUMMARY
 }
 
@@ -153,6 +154,7 @@ main() {
 		--token "$TOKEN_LABEL"
 	step "self-signed CA certificate" sh "$HERE/ca-selfsign.sh" "$conf"
 	step "audit certificate" sh "$HERE/audit-cert.sh" "$conf"
+	step "database" "$(admin_tool)" -c "$conf" init-db
 	step "token check" sh "$HERE/check-token.sh" "$conf"
 	step "mail outbox" mkdir -m 0700 -- "$dir/outbox"
 

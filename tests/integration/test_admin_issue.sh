@@ -1,8 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # sh -c scripts expand their own variables
 # test_admin_issue.sh: mycert-admin issues stores that real clients open,
 # refuses what it must with its own message and exit status, and changes
 # nothing when it refuses.  Runs on copies of the provisioned setup.
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/admin-issue.XXXXXX")
@@ -149,10 +151,79 @@ issue 1000000004 Jean Dupont j@example.org "$WORK/exists.p12"
 check "refuses to overwrite an existing file (exit 5)" test "$STATUS" -eq 5
 check "the existing file is left untouched" test ! -s "$WORK/exists.p12"
 
+issue 1000000005 Jean Dupont j5@example.org ""
+check "refuses an empty --out (exit 2)" test "$STATUS" -eq 2
+STATUS=0
+"$ADMIN" -c "$CONF" issue --ehealth-id 1000000006 --ehealth-id 1000000007 \
+	--given Jean --family Dupont --profession-code PS-001 \
+	--profession-label M --email j@example.org --out "$WORK/dup.p12" \
+	2>"$WORK/err" || STATUS=$?
+check "refuses an option given twice (exit 2)" test "$STATUS" -eq 2
+check "names the repeated option" grep -q -- "--ehealth-id is given twice" \
+	"$WORK/err"
+before=$(db_fingerprint "$DB")
+STATUS=0
+"$ADMIN" -c "$CONF" issue --ehealth-id 1000000008 --given Jean \
+	--family Dupont --profession-code PS-001 --profession-label M \
+	--email j@example.org --out "$WORK/closed.p12" >&- 2>"$WORK/err" ||
+	STATUS=$?
+check "refuses to issue when the password cannot be printed (exit 5)" \
+	test "$STATUS" -eq 5
+check "a closed standard output changes nothing" \
+	test "$(db_fingerprint "$DB")" = "$before"
+STATUS=0
+"$ADMIN" -c "$CONF" issue --ehealth-id 1000000008 --given Jean \
+	--family Dupont --profession-code PS-001 --profession-label M \
+	--email j@example.org --out "$WORK/full.p12" >/dev/full 2>"$WORK/err" ||
+	STATUS=$?
+check "a password lost on a full output fails (exit 5)" test "$STATUS" -eq 5
+LOST=$(sqlite3 "$DB" "SELECT status || ' ' || revocation_reason FROM
+	certificates WHERE ehealth_id = '1000000008'")
+check "the store whose password was lost is revoked at once" \
+	test "$LOST" = "revoked 5"
+
+# --- revocation ---------------------------------------------------------
+STATUS=0
+"$ADMIN" -c "$CONF" revoke "$SERIAL" --reason keyCompromise 2>"$WORK/err" ||
+	STATUS=$?
+check "revoke marks the certificate revoked with its reason" \
+	sh -c "test $STATUS -eq 0 && sqlite3 '$DB' \"SELECT status,
+		revocation_reason FROM certificates WHERE serial =
+		lower('$SERIAL')\" | grep -qx 'revoked|1'"
+before=$(db_fingerprint "$DB")
+STATUS=0
+"$ADMIN" -c "$CONF" revoke "$SERIAL" --reason keyCompromise 2>"$WORK/err" ||
+	STATUS=$?
+check "revoking twice is refused (exit 25) and says so" \
+	sh -c "test $STATUS -eq 25 && grep -q 'already revoked' '$WORK/err'"
+STATUS=0
+"$ADMIN" -c "$CONF" revoke 0123456789abcdef0123456789abcdef \
+	--reason unspecified 2>"$WORK/err" || STATUS=$?
+check "revoking an unknown serial is refused (exit 22)" test "$STATUS" -eq 22
+STATUS=0
+"$ADMIN" -c "$CONF" revoke "$SERIAL" --reason bogus 2>"$WORK/err" ||
+	STATUS=$?
+check "an unknown reason is refused (exit 2)" test "$STATUS" -eq 2
+check "refused revocations leave the database unchanged" \
+	test "$(db_fingerprint "$DB")" = "$before"
+issue 1000000001 "Hélène-Françoise" "D'Ornano" helene@example.org \
+	"$WORK/helene2.p12" >/dev/null
+check "after revocation the holder can have a new store" \
+	test "$STATUS" -eq 0
+
+# --- the database -------------------------------------------------------
+check "the database is private (0600)" test "$(stat -c %a "$DB")" = 600
+cp "$CONF" "$WORK/typo.conf"
+set_conf "$WORK/typo.conf" database "$S/mycret.db"
+STATUS=0
+"$ADMIN" -c "$WORK/typo.conf" list >/dev/null 2>"$WORK/err" || STATUS=$?
+check "a mistyped database path is refused (exit 20)" test "$STATUS" -eq 20
+check "and no database appears there" test ! -e "$S/mycret.db"
+
 # --- list and show ------------------------------------------------------
 LOWER=$(printf '%s' "$SERIAL" | tr 'A-F' 'a-f')
-check "list shows the store as active" \
-	sh -c "'$ADMIN' -c '$CONF' list | grep -q '^$LOWER  active'"
+check "list shows the revoked store as revoked" \
+	sh -c "'$ADMIN' -c '$CONF' list | grep -q '^$LOWER  revoked'"
 check "show prints the holder and the fingerprint" \
 	sh -c "'$ADMIN' -c '$CONF' show '$SERIAL' |
 		grep -q '^ehealth_id: 1000000001' &&

@@ -60,7 +60,7 @@ new_db(void)
 	struct err e = { 0 };
 
 	if (asprintf(&path, "%s/issue.db", dir) < 0 ||
-	    storage_open(path, &db, &e) != 0) {
+	    storage_create(path, &db, &e) != 0) {
 		fprintf(stderr, "unit-tests: %s\n", e.msg);
 		exit(2);
 	}

@@ -63,7 +63,7 @@ db_open(struct test_db *d)
 	snprintf(d->dir, sizeof(d->dir), "/tmp/mycert-ut-XXXXXX");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(d->dir));
 	snprintf(d->path, sizeof(d->path), "%s/mycert.db", d->dir);
-	CU_ASSERT_EQUAL_FATAL(storage_open(d->path, &d->s, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_create(d->path, &d->s, &e), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d->s);
 }
 
@@ -256,6 +256,30 @@ test_reopen(void)
 	CU_ASSERT_EQUAL(storage_count(second, "certificates", &n, &e), 0);
 	CU_ASSERT_EQUAL(n, 1);
 	storage_close(second);
+	db_remove(&d);
+}
+
+static void
+test_open_refuses_missing(void)
+{
+	struct test_db d;
+	struct storage *s = NULL;
+	struct err e = { 0 };
+	struct stat st;
+	char other[300];
+
+	db_open(&d);
+	CU_ASSERT_EQUAL(stat(d.path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	/* A mistyped path is refused, and no file appears there. */
+	snprintf(other, sizeof(other), "%s/mycret.db", d.dir);
+	CU_ASSERT_EQUAL(storage_open(other, &s, &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_STORAGE);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_NOT_EQUAL(access(other, F_OK), 0);
+	/* create never takes over an existing database. */
+	CU_ASSERT_EQUAL(storage_create(d.path, &s, &e), -1);
+	CU_ASSERT_PTR_NULL(s);
 	db_remove(&d);
 }
 
@@ -653,6 +677,8 @@ test_storage_register(void)
 		{ "keeps its data when opened again", test_reopen },
 		{ "refuses a database of a newer schema version",
 		  test_newer_schema },
+		{ "never creates a database when opening, and makes it 0600",
+		  test_open_refuses_missing },
 		{ "records an issuance and reads back every field",
 		  test_record_and_read },
 		{ "refuses a second active store and changes nothing",

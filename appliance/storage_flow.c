@@ -1,0 +1,834 @@
+/*
+ * storage_flow.c: the web flow's records (see storage.h): sessions,
+ * enrollments and their codes, pending downloads, revocation,
+ * housekeeping.  Each write is one IMMEDIATE transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage_int.h"
+
+/* Binds text, or NULL when text is NULL. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	if (text == NULL) {
+		sqlite3_bind_null(st, i);
+	} else {
+		sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+	}
+}
+
+static void
+copy_column(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* Runs a one-row-or-none statement already bound; 1 row read into the
+ * caller through st, 0 none, -1 error. */
+static int
+step_row(struct storage *s, sqlite3_stmt *st, const char *what,
+	 struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		return 1;
+	}
+	if (rc == SQLITE_DONE) {
+		return 0;
+	}
+	return storage_db_error(s, e, what);
+}
+
+/* "a,b,c" contains word. */
+static int
+in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ',')) {
+			return 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+static int
+upsert_professional(struct storage *s, const struct storage_holder *h,
+		    time_t now, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "INSERT INTO professionals (ehealth_id, "
+			    "given_name, family_name, profession_code, "
+			    "profession_label, first_seen, last_seen) VALUES "
+			    "(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT "
+			    "(ehealth_id) DO UPDATE SET given_name = ?2, "
+			    "family_name = ?3, profession_code = ?4, "
+			    "profession_label = ?5, last_seen = ?6", &st, e)) {
+		return -1;
+	}
+	bind_text(st, 1, h->ehealth_id);
+	bind_text(st, 2, h->given_name);
+	bind_text(st, 3, h->family_name);
+	bind_text(st, 4, h->profession_code);
+	bind_text(st, 5, h->profession_label);
+	sqlite3_bind_int64(st, 6, now);
+	rc = storage_step_done(s, st, "recording the holder", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+insert_jti(struct storage *s, const char *jti, time_t expires, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "INSERT INTO seen_assertions (jti, expires_at) "
+			    "VALUES (?1, ?2)", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, jti);
+	sqlite3_bind_int64(st, 2, expires);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return err_set(e, ERR_INPUT, "assertion id already used "
+			       "(replay)");
+	}
+	if (rc != SQLITE_DONE) {
+		return storage_db_error(s, e, "recording the assertion id");
+	}
+	return 0;
+}
+
+static int
+insert_session(struct storage *s, const char *hash, const char *ehealth_id,
+	       const char *csrf, time_t now, time_t absolute_until,
+	       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "INSERT INTO sessions (id_hash, ehealth_id, "
+			    "csrf, created_at, last_seen, absolute_until) "
+			    "VALUES (?1, ?2, ?3, ?4, ?4, ?5)", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, hash);
+	bind_text(st, 2, ehealth_id);
+	bind_text(st, 3, csrf);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, absolute_until);
+	rc = storage_step_done(s, st, "opening the session", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_login(struct storage *s, const struct storage_holder *h,
+	      const char *jti, time_t jti_expires, const char *session_hash,
+	      const char *csrf, time_t now, time_t absolute_until,
+	      struct err *e)
+{
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (insert_jti(s, jti, jti_expires, e) != 0 ||
+	    upsert_professional(s, h, now, e) != 0 ||
+	    insert_session(s, session_hash, h->ehealth_id, csrf, now,
+			   absolute_until, e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return storage_commit(s, e);
+}
+
+static int
+delete_session(struct storage *s, const char *hash, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "DELETE FROM sessions WHERE id_hash = ?1", &st,
+			    e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, hash);
+	rc = storage_step_done(s, st, "closing the session", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_session_delete(struct storage *s, const char *session_hash,
+		       struct err *e)
+{
+	return delete_session(s, session_hash, e);
+}
+
+static int
+touch_session(struct storage *s, const char *hash, time_t now, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE sessions SET last_seen = ?2 WHERE "
+			    "id_hash = ?1", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now);
+	rc = storage_step_done(s, st, "refreshing the session", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_session_get(struct storage *s, const char *session_hash, time_t now,
+		    unsigned idle_seconds, struct storage_session *out,
+		    struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	memset(out, 0, sizeof(*out));
+	if (storage_prepare(s, "SELECT s.ehealth_id, p.given_name, "
+			    "p.family_name, p.profession_code, "
+			    "p.profession_label, s.csrf, s.created_at, "
+			    "s.last_seen, s.absolute_until, s.enrollment_id "
+			    "FROM sessions s JOIN professionals p ON "
+			    "p.ehealth_id = s.ehealth_id WHERE s.id_hash = ?1",
+			    &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, session_hash);
+	row = step_row(s, st, "reading the session", e);
+	if (row == 1) {
+		copy_column(out->ehealth_id, sizeof(out->ehealth_id), st, 0);
+		copy_column(out->given_name, sizeof(out->given_name), st, 1);
+		copy_column(out->family_name, sizeof(out->family_name), st, 2);
+		copy_column(out->profession_code,
+			    sizeof(out->profession_code), st, 3);
+		copy_column(out->profession_label,
+			    sizeof(out->profession_label), st, 4);
+		copy_column(out->csrf, sizeof(out->csrf), st, 5);
+		out->created_at = sqlite3_column_int64(st, 6);
+		out->last_seen = sqlite3_column_int64(st, 7);
+		out->absolute_until = sqlite3_column_int64(st, 8);
+		out->enrollment_id = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_finalize(st);
+	if (row <= 0) {
+		return row < 0 ? -1 : err_set(e, ERR_NOT_FOUND, "no such "
+					      "session");
+	}
+	if (now > out->absolute_until ||
+	    now - out->last_seen > (time_t)idle_seconds) {
+		(void)delete_session(s, session_hash, e);
+		memset(out, 0, sizeof(*out));
+		return err_set(e, ERR_EXPIRED, "the session has expired");
+	}
+	return touch_session(s, session_hash, now, e);
+}
+
+static int
+set_session_enrollment(struct storage *s, const char *hash, long long id,
+		       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE sessions SET enrollment_id = ?2 WHERE "
+			    "id_hash = ?1", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, hash);
+	if (id == 0) {
+		sqlite3_bind_null(st, 2);
+	} else {
+		sqlite3_bind_int64(st, 2, id);
+	}
+	rc = storage_step_done(s, st, "updating the session", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_session_detach(struct storage *s, const char *session_hash,
+		       struct err *e)
+{
+	return set_session_enrollment(s, session_hash, 0, e);
+}
+
+int
+storage_enrollment_get(struct storage *s, long long id,
+		       struct storage_enrollment *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	memset(out, 0, sizeof(*out));
+	if (storage_prepare(s, "SELECT id, ehealth_id, state, email, failure, "
+			    "terms_version, updated_at, code_hash, code_salt, "
+			    "code_expires, code_tries, code_sends FROM "
+			    "enrollments WHERE id = ?1", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	row = step_row(s, st, "reading the enrollment", e);
+	if (row == 1) {
+		out->id = sqlite3_column_int64(st, 0);
+		copy_column(out->ehealth_id, sizeof(out->ehealth_id), st, 1);
+		copy_column(out->state, sizeof(out->state), st, 2);
+		copy_column(out->email, sizeof(out->email), st, 3);
+		copy_column(out->failure, sizeof(out->failure), st, 4);
+		copy_column(out->terms_version, sizeof(out->terms_version), st,
+			    5);
+		out->updated_at = sqlite3_column_int64(st, 6);
+		out->has_code = sqlite3_column_bytes(st, 7) == 32 &&
+				sqlite3_column_bytes(st, 8) == 16;
+		if (out->has_code) {
+			memcpy(out->code_hash, sqlite3_column_blob(st, 7), 32);
+			memcpy(out->code_salt, sqlite3_column_blob(st, 8), 16);
+		}
+		out->code_expires = sqlite3_column_int64(st, 9);
+		out->code_tries = (unsigned)sqlite3_column_int(st, 10);
+		out->code_sends = (unsigned)sqlite3_column_int(st, 11);
+	}
+	sqlite3_finalize(st);
+	if (row == 0) {
+		return err_set(e, ERR_NOT_FOUND, "no enrollment %lld", id);
+	}
+	return row < 0 ? -1 : 0;
+}
+
+int
+storage_enrollment_start(struct storage *s, const char *session_hash,
+			 const char *ehealth_id, const char *terms_version,
+			 time_t now, long long *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	*id = 0;
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (storage_prepare(s, "INSERT INTO enrollments (ehealth_id, channel, "
+			    "state, terms_version, session_hash, created_at, "
+			    "updated_at) VALUES (?1, 'web', 'terms_accepted', "
+			    "?2, ?3, ?4, ?4)", &st, e) != 0) {
+		goto fail;
+	}
+	bind_text(st, 1, ehealth_id);
+	bind_text(st, 2, terms_version);
+	bind_text(st, 3, session_hash);
+	sqlite3_bind_int64(st, 4, now);
+	if (storage_step_done(s, st, "starting the enrollment", e) != 0) {
+		goto fail;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (set_session_enrollment(s, session_hash, *id, e) != 0) {
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return storage_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	storage_rollback(s);
+	*id = 0;
+	return -1;
+}
+
+/* Checks, inside a transaction, that the enrollment is in one of from. */
+static int
+check_state(struct storage *s, long long id, const char *from, struct err *e)
+{
+	struct storage_enrollment en;
+
+	if (storage_enrollment_get(s, id, &en, e) != 0) {
+		return -1;
+	}
+	if (!in_list(from, en.state)) {
+		return err_set(e, ERR_WRONG_STEP, "the enrollment is %s, not "
+			       "%s", en.state, from);
+	}
+	return 0;
+}
+
+int
+storage_enrollment_set_code(struct storage *s, long long id, const char *from,
+			    const char *email, const unsigned char hash[32],
+			    const unsigned char salt[16], time_t expires,
+			    time_t now, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (check_state(s, id, from, e) != 0 ||
+	    storage_prepare(s, "UPDATE enrollments SET state = 'code_sent', "
+			    "email = ?2, code_hash = ?3, code_salt = ?4, "
+			    "code_expires = ?5, code_tries = 0, code_sends = "
+			    "code_sends + 1, failure = NULL, updated_at = ?6 "
+			    "WHERE id = ?1", &st, e) != 0) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, email);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, salt, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, expires);
+	sqlite3_bind_int64(st, 6, now);
+	if (storage_step_done(s, st, "recording the code", e) != 0) {
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return storage_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	storage_rollback(s);
+	return -1;
+}
+
+int
+storage_enrollment_wrong_code(struct storage *s, long long id,
+			      unsigned max_tries, time_t now, int *locked,
+			      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct storage_enrollment en;
+
+	*locked = 0;
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (check_state(s, id, "code_sent", e) != 0 ||
+	    storage_enrollment_get(s, id, &en, e) != 0) {
+		goto fail;
+	}
+	*locked = en.code_tries + 1 >= max_tries;
+	if (storage_prepare(s, "UPDATE enrollments SET code_tries = "
+			    "code_tries + 1, updated_at = ?2, state = CASE "
+			    "WHEN ?3 THEN 'cancelled' ELSE state END, failure "
+			    "= CASE WHEN ?3 THEN 'locked' ELSE failure END, "
+			    "code_hash = CASE WHEN ?3 THEN NULL ELSE code_hash "
+			    "END WHERE id = ?1", &st, e) != 0) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, *locked);
+	if (storage_step_done(s, st, "counting a wrong code", e) != 0) {
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return storage_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	storage_rollback(s);
+	*locked = 0;
+	return -1;
+}
+
+static int
+move_enrollment(struct storage *s, long long id, const char *to,
+		const char *failure, time_t now, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE enrollments SET state = ?2, failure = "
+			    "?3, updated_at = ?4, code_hash = CASE WHEN ?2 = "
+			    "'code_sent' THEN code_hash ELSE NULL END WHERE "
+			    "id = ?1", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, to);
+	bind_text(st, 3, failure);
+	sqlite3_bind_int64(st, 4, now);
+	rc = storage_step_done(s, st, "moving the enrollment", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_enrollment_move(struct storage *s, long long id, const char *from,
+			const char *to, const char *failure, time_t now,
+			struct err *e)
+{
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (check_state(s, id, from, e) != 0 ||
+	    move_enrollment(s, id, to, failure, now, e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return storage_commit(s, e);
+}
+
+int
+storage_codes_sent_since(struct storage *s, const char *ehealth_id,
+			 time_t since, long *count, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	*count = 0;
+	if (storage_prepare(s, "SELECT coalesce(sum(code_sends), 0) FROM "
+			    "enrollments WHERE ehealth_id = ?1 AND "
+			    "updated_at >= ?2", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, ehealth_id);
+	sqlite3_bind_int64(st, 2, since);
+	row = step_row(s, st, "counting codes", e);
+	if (row == 1) {
+		*count = (long)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return row < 0 ? -1 : 0;
+}
+
+static int
+insert_pending(struct storage *s, const char *serial, long long enrollment,
+	       const char *session_hash, const unsigned char *p12,
+	       size_t len, time_t until, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "INSERT INTO pending_downloads (serial, "
+			    "enrollment_id, session_hash, p12, expires_at) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, serial);
+	sqlite3_bind_int64(st, 2, enrollment);
+	bind_text(st, 3, session_hash);
+	sqlite3_bind_blob(st, 4, p12, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, until);
+	rc = storage_step_done(s, st, "keeping the store for download", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_record_web_issuance(struct storage *s, long long enrollment_id,
+			    const struct storage_cert *cert,
+			    const char *session_hash, const unsigned char *p12,
+			    size_t p12_len, time_t window_until, struct err *e)
+{
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (check_state(s, enrollment_id, "issuing", e) != 0 ||
+	    move_enrollment(s, enrollment_id, "issued", NULL, cert->issued_at,
+			    e) != 0 ||
+	    storage_insert_cert(s, cert, enrollment_id, e) != 0 ||
+	    insert_pending(s, cert->serial, enrollment_id, session_hash, p12,
+			   p12_len, window_until, e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return storage_commit(s, e);
+}
+
+int
+storage_pending_state(struct storage *s, long long enrollment_id,
+		      int *present, time_t *until, char *serial,
+		      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	*present = 0;
+	*until = 0;
+	if (storage_prepare(s, "SELECT serial, expires_at FROM "
+			    "pending_downloads WHERE enrollment_id = ?1", &st,
+			    e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, enrollment_id);
+	row = step_row(s, st, "reading the pending download", e);
+	if (row == 1) {
+		*present = 1;
+		copy_column(serial, STORAGE_SERIAL_HEX + 1, st, 0);
+		*until = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return row < 0 ? -1 : 0;
+}
+
+static int
+mark_downloaded(struct storage *s, long long enrollment_id, time_t now,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE pending_downloads SET downloaded_at = "
+			    "coalesce(downloaded_at, ?2) WHERE enrollment_id "
+			    "= ?1", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, enrollment_id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = storage_step_done(s, st, "marking the download", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+storage_pending_take(struct storage *s, long long enrollment_id,
+		     const char *session_hash, time_t now, unsigned char **p12,
+		     size_t *len, char *serial, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row, rc = -1;
+
+	*p12 = NULL;
+	*len = 0;
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (storage_prepare(s, "SELECT serial, session_hash, p12, expires_at "
+			    "FROM pending_downloads WHERE enrollment_id = ?1",
+			    &st, e) != 0) {
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, enrollment_id);
+	row = step_row(s, st, "reading the store", e);
+	if (row < 0) {
+		goto out;
+	}
+	if (row == 0 || strcmp((const char *)sqlite3_column_text(st, 1),
+			       session_hash) != 0) {
+		err_set(e, ERR_NOT_FOUND, "no store waits for this session");
+		goto out;
+	}
+	if (now >= sqlite3_column_int64(st, 3)) {
+		err_set(e, ERR_EXPIRED, "the download window has closed");
+		goto out;
+	}
+	copy_column(serial, STORAGE_SERIAL_HEX + 1, st, 0);
+	*len = (size_t)sqlite3_column_bytes(st, 2);
+	*p12 = malloc(*len);
+	if (*p12 == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(*p12, sqlite3_column_blob(st, 2), *len);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (mark_downloaded(s, enrollment_id, now, e) != 0) {
+		goto out;
+	}
+	rc = storage_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		storage_rollback(s);
+		free(*p12);
+		*p12 = NULL;
+		*len = 0;
+	}
+	return rc;
+}
+
+int
+storage_active_cert(struct storage *s, const char *ehealth_id,
+		    struct storage_cert *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char serial[STORAGE_SERIAL_HEX + 1] = "";
+	int row;
+
+	memset(out, 0, sizeof(*out));
+	if (storage_prepare(s, "SELECT serial FROM certificates WHERE "
+			    "ehealth_id = ?1 AND status = 'active'", &st,
+			    e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, ehealth_id);
+	row = step_row(s, st, "looking up the active store", e);
+	if (row == 1) {
+		copy_column(serial, sizeof(serial), st, 0);
+	}
+	sqlite3_finalize(st);
+	if (row <= 0) {
+		return row < 0 ? -1 : err_set(e, ERR_NOT_FOUND, "no active "
+					      "store");
+	}
+	return storage_get_cert(s, serial, out, e);
+}
+
+static int
+revoke_row(struct storage *s, const char *serial, int reason, time_t now,
+	   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE certificates SET status = 'revoked', "
+			    "revoked_at = ?2, revocation_reason = ?3 WHERE "
+			    "serial = ?1 AND status = 'active'", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, serial);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, reason);
+	rc = storage_step_done(s, st, "revoking", e);
+	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(s->db) != 1) {
+		return err_set(e, ERR_WRONG_STEP, "certificate %s is not "
+			       "active", serial);
+	}
+	return rc;
+}
+
+int
+storage_revoke(struct storage *s, const char *serial, int reason, time_t now,
+	       struct err *e)
+{
+	struct storage_cert c;
+
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (storage_get_cert(s, serial, &c, e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	/* c.serial is the stored (lowercase) form of what was asked. */
+	if (revoke_row(s, c.serial, reason, now, e) != 0) {
+		storage_cert_clear(&c);
+		storage_rollback(s);
+		return -1;
+	}
+	storage_cert_clear(&c);
+	return storage_commit(s, e);
+}
+
+/* One expired window: revoke if never downloaded, then erase. */
+static int
+close_window(struct storage *s, const char *serial, int downloaded,
+	     time_t now, int *revoked, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (!downloaded) {
+		rc = revoke_row(s, serial, 5 /* cessationOfOperation */, now,
+				e);
+		if (rc != 0 && e->code != ERR_WRONG_STEP) {
+			goto fail;
+		}
+		*revoked += rc == 0;
+	}
+	if (storage_prepare(s, "DELETE FROM pending_downloads WHERE serial = "
+			    "?1", &st, e) != 0) {
+		goto fail;
+	}
+	bind_text(st, 1, serial);
+	if (storage_step_done(s, st, "erasing the store", e) != 0) {
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return storage_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	storage_rollback(s);
+	return -1;
+}
+
+static int
+close_windows(struct storage *s, time_t now, int *revoked, int *erased,
+	      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char serials[64][STORAGE_SERIAL_HEX + 1];
+	int downloaded[64];
+	int n = 0, i, row;
+
+	if (storage_prepare(s, "SELECT serial, downloaded_at IS NOT NULL FROM "
+			    "pending_downloads WHERE expires_at <= ?1 LIMIT "
+			    "64", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	while ((row = step_row(s, st, "listing windows", e)) == 1) {
+		copy_column(serials[n], sizeof(serials[n]), st, 0);
+		downloaded[n++] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (row < 0) {
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (close_window(s, serials[i], downloaded[i], now, revoked,
+				 e) != 0) {
+			return -1;
+		}
+		(*erased)++;
+	}
+	return 0;
+}
+
+int
+storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
+		     unsigned idle_seconds, int *revoked, int *erased,
+		     int *timed_out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*revoked = *erased = *timed_out = 0;
+	if (close_windows(s, now, revoked, erased, e) != 0 ||
+	    storage_prepare(s, "UPDATE enrollments SET state = 'failed', "
+			    "failure = 'timeout', updated_at = ?2 WHERE state "
+			    "= 'issuing' AND updated_at < ?1", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, issuing_cutoff);
+	sqlite3_bind_int64(st, 2, now);
+	rc = storage_step_done(s, st, "failing stale generations", e);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		return -1;
+	}
+	*timed_out = sqlite3_changes(s->db);
+	if (storage_prepare(s, "DELETE FROM sessions WHERE absolute_until < ?1 "
+			    "OR last_seen < ?1 - ?2", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, idle_seconds);
+	rc = storage_step_done(s, st, "purging sessions", e);
+	sqlite3_finalize(st);
+	if (rc != 0 || storage_prepare(s, "DELETE FROM seen_assertions WHERE "
+				       "expires_at < ?1", &st, e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	rc = storage_step_done(s, st, "purging assertion ids", e);
+	sqlite3_finalize(st);
+	return rc;
+}

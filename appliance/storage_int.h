@@ -1,0 +1,36 @@
+/*
+ * storage_int.h: what the files of the storage module share.  Only
+ * storage*.c include it: no other code sees SQL.
+ */
+#ifndef MYCERT_STORAGE_INT_H
+#define MYCERT_STORAGE_INT_H
+
+#include <sqlite3.h>
+
+#include "storage.h"
+
+struct storage {
+	sqlite3 *db;
+	char *path;
+};
+
+int storage_db_error(struct storage *s, struct err *e, const char *what);
+int storage_exec(struct storage *s, const char *sql, const char *what,
+		 struct err *e);
+int storage_prepare(struct storage *s, const char *sql, sqlite3_stmt **st,
+		    struct err *e);
+/* Steps a statement that returns no row; maps the one-active-store
+ * constraint to ERR_ACTIVE_EXISTS. */
+int storage_step_done(struct storage *s, sqlite3_stmt *st, const char *what,
+		      struct err *e);
+
+/* Inserts c as the active certificate of enrollment. */
+int storage_insert_cert(struct storage *s, const struct storage_cert *c,
+			sqlite3_int64 enrollment, struct err *e);
+
+/* BEGIN IMMEDIATE, and ROLLBACK after a failure. */
+int storage_begin(struct storage *s, struct err *e);
+int storage_commit(struct storage *s, struct err *e);
+void storage_rollback(struct storage *s);
+
+#endif
