@@ -15,7 +15,10 @@ main(void)
 		test_config_register,	 test_identity_register,
 		test_password_register,	 test_token_uri_register,
 		test_storage_register,	 test_token_register,
-		test_issue_register,
+		test_issue_register,	 test_mail_register,
+		test_json_register,	 test_assertion_register,
+		test_devportal_register, test_form_register,
+		test_pages_register,
 	};
 	unsigned failed;
 	size_t i;

@@ -15,5 +15,11 @@ int test_token_uri_register(void);
 int test_storage_register(void);
 int test_token_register(void);
 int test_issue_register(void);
+int test_mail_register(void);
+int test_json_register(void);
+int test_assertion_register(void);
+int test_devportal_register(void);
+int test_form_register(void);
+int test_pages_register(void);
 
 #endif
