@@ -10,7 +10,7 @@
 
 CC := gcc
 BUILD := build
-PKGS := libcrypto sqlite3 libp11
+PKGS := libcrypto sqlite3 libp11 libcurl libmicrohttpd
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
@@ -18,27 +18,60 @@ HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-fstack-clash-protection -fcf-protection -fPIE
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
-	-Iappliance -Ipkcs11 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-Iappliance -Ipkcs11 -Iweb $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS_HARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # --- objects --------------------------------------------------------------
-CORE := err secret config identity password profile p12 storage files issue
+CORE := err secret config identity password profile p12 storage \
+	storage_flow files issue log
 CORE_OBJS := $(CORE:%=$(BUILD)/obj/appliance/%.o)
 TOKEN_OBJS := $(BUILD)/obj/pkcs11/token.o $(BUILD)/obj/pkcs11/token_uri.o
+# The only object that uses libcurl (the one-time code by email).
+MAIL_OBJS := $(BUILD)/obj/appliance/mail.o
+# The portal's signed assertion (JWS) and the development portal.
+ASSERTION_OBJS := $(BUILD)/obj/appliance/json.o \
+	$(BUILD)/obj/appliance/assertion.o
+# Mints test assertions (build/mycert-devportal); needs only a key.
+DEVPORTAL := err secret config identity json assertion devportal
+DEVPORTAL_OBJS := $(BUILD)/obj/appliance/mycert_devportal.o \
+	$(DEVPORTAL:%=$(BUILD)/obj/appliance/%.o)
+
+# The HTTPS front: web.o is the only object that uses libmicrohttpd;
+# assets.o holds the files of web/static/, built in by web/embed.sh.
+WEB := form html i18n pages routes web
+WEB_OBJS := $(WEB:%=$(BUILD)/obj/web/%.o) $(BUILD)/obj/web/assets.o
 
 ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)
 
+# The network-facing daemon: the front, the flow, mail, the token.
+DAEMON_OBJS := $(BUILD)/obj/appliance/mycertd.o \
+	$(BUILD)/obj/appliance/portal.o $(BUILD)/obj/appliance/devportal.o \
+	$(WEB_OBJS) $(ASSERTION_OBJS) $(MAIL_OBJS) $(CORE_OBJS) $(TOKEN_OBJS)
+
 UNIT := test_config test_identity test_password test_token_uri \
-	test_storage test_token test_issue
+	test_storage test_token test_issue test_mail test_json \
+	test_assertion test_devportal
 UNIT_OBJS := $(UNIT:%=$(BUILD)/obj/tests/unit/%.o) \
 	$(BUILD)/obj/tests/unit/run_unit.o $(BUILD)/obj/tests/unit/fixture.o \
-	$(CORE_OBJS) $(TOKEN_OBJS)
+	$(CORE_OBJS) $(TOKEN_OBJS) $(MAIL_OBJS) $(ASSERTION_OBJS) \
+	$(BUILD)/obj/appliance/devportal.o
+
+# Sends one code with mail.c (tests/integration/test_mail_smtp.sh).
+MAIL_SEND := err secret config identity files mail
+MAIL_SEND_OBJS := $(BUILD)/obj/tests/tools/mail_send.o \
+	$(MAIL_SEND:%=$(BUILD)/obj/appliance/%.o)
+
+# The front's pure parts (parsers, templates) are unit-tested too.
+UNIT += test_form test_pages
+UNIT_OBJS += $(BUILD)/obj/tests/unit/test_form.o \
+	$(BUILD)/obj/tests/unit/test_pages.o \
+	$(patsubst %,$(BUILD)/obj/web/%.o,form html i18n pages assets)
 
 BENCH_OBJS := $(BUILD)/obj/bench/bench_issue.o $(CORE_OBJS) $(TOKEN_OBJS)
 
-BINS := $(BUILD)/mycert-admin
-TEST_BINS := $(BUILD)/unit-tests $(BUILD)/p11-probe
+BINS := $(BUILD)/mycertd $(BUILD)/mycert-admin $(BUILD)/mycert-devportal
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/p11-probe $(BUILD)/mail-send
 
 .PHONY: all deps check check-unit check-integration bench demo clean format \
 	lint
@@ -49,13 +82,35 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/gen/assets.c: web/embed.sh $(wildcard web/static/*)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@sh web/embed.sh web/static >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/web/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
 $(BUILD)/mycert-admin: $(ADMIN_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/mycertd: $(DAEMON_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/mycert-devportal: $(DEVPORTAL_OBJS)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcunit
+
+$(BUILD)/mail-send: $(MAIL_SEND_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bench-issue: $(BENCH_OBJS)
 	@echo "  LINK    $@"
@@ -92,11 +147,11 @@ demo: deps
 
 format:
 	clang-format -i appliance/*.[ch] pkcs11/*.[ch] tests/unit/*.[ch] \
-		tests/tools/*.c bench/*.c
+		tests/tools/*.c bench/*.c web/*.[ch]
 
 lint:
-	shellcheck provisioning/*.sh tests/*.sh tests/integration/*.sh \
-		tools/*.sh bench/*.sh
+	shellcheck -x provisioning/*.sh tests/*.sh tests/integration/*.sh \
+		tools/*.sh bench/*.sh web/*.sh
 
 clean:
 	rm -rf $(BUILD)

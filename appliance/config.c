@@ -60,7 +60,34 @@ static const struct key_def keys[] = {
 	{ "dev_portal", SWITCH, F(dev_portal), 0, 0, 0 },
 	{ "dev_portal_key", PATH, F(dev_portal_key), 0, 0, 0 },
 	{ "strong_amr", TEXT, F(strong_amr), 0, 0, 0 },
+	{ "terms_version", TEXT, F(terms_version), 0, 0, 0 },
+	{ "session_idle_seconds", NUMBER, F(session_idle_seconds), 0, 60,
+	  86400 },
+	{ "session_max_seconds", NUMBER, F(session_max_seconds), 0, 60,
+	  604800 },
+	{ "code_ttl_seconds", NUMBER, F(code_ttl_seconds), 0, 30, 3600 },
+	{ "code_max_tries", NUMBER, F(code_max_tries), 0, 1, 20 },
+	{ "code_max_sends", NUMBER, F(code_max_sends), 0, 1, 20 },
+	{ "download_window_seconds", NUMBER, F(download_window_seconds), 0,
+	  10, 86400 },
+	{ "generation_timeout_seconds", NUMBER,
+	  F(generation_timeout_seconds), 0, 5, 3600 },
+	{ "assertions_per_minute", NUMBER, F(assertions_per_minute), 0, 1,
+	  100000 },
+	{ "web_threads", NUMBER, F(web_threads), 0, 1, 64 },
+	{ "max_connections", NUMBER, F(max_connections), 0, 1, 100000 },
+	{ "max_connections_per_ip", NUMBER, F(max_connections_per_ip), 0, 1,
+	  10000 },
+	{ "connection_timeout_seconds", NUMBER,
+	  F(connection_timeout_seconds), 0, 1, 3600 },
+	{ "max_body_bytes", NUMBER, F(max_body_bytes), 0, 1024, 1048576 },
 	{ "mail_outbox", PATH, F(mail_outbox), 0, 0, 0 },
+	{ "mail_from", TEXT, F(mail_from), 0, 0, 0 },
+	{ "mail_smtp_url", TEXT, F(mail_smtp_url), 0, 0, 0 },
+	{ "mail_smtp_user", TEXT, F(mail_smtp_user), 0, 0, 0 },
+	{ "mail_smtp_password_file", PATH, F(mail_smtp_password_file), 0, 0,
+	  0 },
+	{ "mail_smtp_ca_file", PATH, F(mail_smtp_ca_file), 0, 0, 0 },
 };
 
 #define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
@@ -279,6 +306,39 @@ check_required(const struct config *c, const unsigned char *seen,
 	return 0;
 }
 
+static int
+default_text(char **field, const char *value)
+{
+	if (*field == NULL) {
+		*field = strdup(value);
+	}
+	return *field == NULL ? -1 : 0;
+}
+
+static int
+set_text_defaults(struct config *c, struct err *e)
+{
+	if (c->mail_outbox != NULL && c->mail_smtp_url != NULL) {
+		return err_set(e, ERR_CONFIG, "%s: set mail_outbox or "
+			       "mail_smtp_url, not both", c->path);
+	}
+	if (c->mail_smtp_url != NULL &&
+	    strncmp(c->mail_smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(c->mail_smtp_url, "smtps://", 8) != 0) {
+		return err_set(e, ERR_CONFIG, "%s: mail_smtp_url must start "
+			       "with smtp:// (STARTTLS) or smtps://", c->path);
+	}
+	if (default_text(&c->listen, "127.0.0.1:8443") != 0 ||
+	    default_text(&c->status_listen, "127.0.0.1:8080") != 0 ||
+	    default_text(&c->strong_amr, "smartcard") != 0 ||
+	    default_text(&c->terms_version, "2026-01") != 0 ||
+	    default_text(&c->mail_from,
+			 "mycert <no-reply@mycert.invalid>") != 0) {
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
 static struct config *
 config_new(const char *path)
 {
@@ -292,6 +352,19 @@ config_new(const char *path)
 	c->validity_days = 1095;
 	c->p12_profile = CONFIG_P12_MODERN;
 	c->p12_iterations = 10000;
+	c->session_idle_seconds = 900;
+	c->session_max_seconds = 28800;
+	c->code_ttl_seconds = 300;
+	c->code_max_tries = 5;
+	c->code_max_sends = 3;
+	c->download_window_seconds = 600;
+	c->generation_timeout_seconds = 120;
+	c->assertions_per_minute = 30;
+	c->web_threads = 4;
+	c->max_connections = 256;
+	c->max_connections_per_ip = 32;
+	c->connection_timeout_seconds = 30;
+	c->max_body_bytes = 16384;
 	/* An absolute folder, so that resolved paths hold from anywhere. */
 	c->path = realpath(path, NULL);
 	if (c->path == NULL) {
@@ -345,7 +418,7 @@ config_parse(const char *path, const char *text, struct config **out,
 		}
 		p += len + (p[len] == '\n');
 	}
-	if (check_required(c, seen, e) != 0) {
+	if (check_required(c, seen, e) != 0 || set_text_defaults(c, e) != 0) {
 		goto fail;
 	}
 	*out = c;

@@ -66,7 +66,32 @@ struct config {
 	int dev_portal;
 	char *dev_portal_key;
 	char *strong_amr;
+	char *terms_version;
+
+	/* the flow's limits */
+	unsigned session_idle_seconds;
+	unsigned session_max_seconds;
+	unsigned code_ttl_seconds;
+	unsigned code_max_tries;
+	unsigned code_max_sends;
+	unsigned download_window_seconds;
+	unsigned generation_timeout_seconds;
+	unsigned assertions_per_minute;	/* per source address */
+
+	/* the front's limits */
+	unsigned web_threads;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned connection_timeout_seconds;
+	unsigned max_body_bytes;
+
+	/* mail: an outbox folder, or SMTP (with STARTTLS) */
 	char *mail_outbox;
+	char *mail_from;
+	char *mail_smtp_url;		/* smtp://host:port or smtps:// */
+	char *mail_smtp_user;
+	char *mail_smtp_password_file;	/* mode 0600 */
+	char *mail_smtp_ca_file;	/* to verify the SMTP server */
 };
 
 /* Reads and checks the file at path into a new *out, freed with

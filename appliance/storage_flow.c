@@ -9,6 +9,8 @@
 
 #include "storage_int.h"
 
+#define SESSION_TOUCH_SECONDS 30
+
 /* Binds text, or NULL when text is NULL. */
 static void
 bind_text(sqlite3_stmt *st, int i, const char *text)
@@ -239,6 +241,11 @@ storage_session_get(struct storage *s, const char *session_hash, time_t now,
 		(void)delete_session(s, session_hash, e);
 		memset(out, 0, sizeof(*out));
 		return err_set(e, ERR_EXPIRED, "the session has expired");
+	}
+	/* A write (and an fsync) per page would be wasted: idle expiry
+	 * needs no finer grain than this. */
+	if (now - out->last_seen < SESSION_TOUCH_SECONDS) {
+		return 0;
 	}
 	return touch_session(s, session_hash, now, e);
 }

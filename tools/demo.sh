@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh: runs the product on this machine.  Provisions a development
-# setup under demo/ (git-ignored) the first time, reuses it afterwards,
-# then issues a sample store with mycert-admin and shows how to open it.
+# setup under demo/ (git-ignored) the first time and reuses it afterwards,
+# then runs mycertd in the foreground on https://127.0.0.1:8443 with the
+# development portal and the mail outbox.  Ctrl-C stops it cleanly.
 set -eu
 
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -22,27 +23,22 @@ if [ ! -f "$CONF" ]; then
 else
 	echo "demo: reusing the setup in $SETUP"
 fi
-
-mkdir -p "$DEMO/stores"
-# A new holder each run: an eHealthID not used yet in demo/.
-ID=$(date +%s | cut -c1-10)
-while [ -e "$DEMO/stores/$ID.p12" ]; do
-	ID=$((ID + 1))
-done
-OUT="$DEMO/stores/$ID.p12"
-PASSWORD=$(build/mycert-admin -c "$CONF" issue --ehealth-id "$ID" \
-	--given "Hélène" --family "Dupont-Lefèvre" --profession-code PS-001 \
-	--profession-label "Médecin" --email "helene.dupont@example.org" \
-	--out "$OUT")
+DB=$(sed -n 's/^database *= *//p' "$CONF")
+if [ ! -f "$DB" ]; then
+	build/mycert-admin -c "$CONF" init-db
+fi
+LISTEN=$(sed -n 's/^listen *= *//p' "$CONF")
+OUTBOX=$(sed -n 's/^mail_outbox *= *//p' "$CONF")
 
 cat <<MSG
 
-A certificate store was issued for the sample holder $ID:
-  file      $OUT
-  password  $PASSWORD   (shown once; mycert keeps no copy)
+mycert is starting on https://$LISTEN (a development certificate: your
+browser will warn once; the CA is $SETUP/ca.pem).
 
-Try it:
-  openssl pkcs12 -in $OUT -nokeys -clcerts | openssl x509 -noout -subject -issuer
-  keytool -list -storetype PKCS12 -keystore $OUT
-  build/mycert-admin -c $CONF list
+  Open          https://$LISTEN/dev/portal  and pick a test persona
+  Codes arrive  in $OUTBOX (one .eml file per message)
+  Officer CLI   build/mycert-admin -c $CONF list
+  Stop          Ctrl-C
+
 MSG
+exec build/mycertd -c "$CONF"

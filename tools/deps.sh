@@ -5,12 +5,14 @@ set -eu
 
 # Build: compiler, libraries and their headers.
 BUILD_PKGS="gcc make pkg-config libssl-dev libsqlite3-dev libp11-dev \
-libp11-kit-dev libcunit1-dev"
+libp11-kit-dev libcunit1-dev libcurl4-openssl-dev libmicrohttpd-dev"
 # Run: the token and its tools.
 RUN_PKGS="softhsm2 opensc openssl sqlite3"
-# Tests: the real clients that must open a store.
+# Tests: the real clients that must open a store, a real SMTP server, the
+# browser of tests/browser (driven by playwright-core from npm; Node.js 20
+# and npm come with the machine).
 TEST_PKGS="openjdk-17-jre-headless libnss3-tools gnutls-bin strace \
-procps python3"
+procps python3 python3-aiosmtpd chromium"
 
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do

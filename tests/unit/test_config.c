@@ -194,7 +194,11 @@ test_defaults(void)
 	CU_ASSERT_PTR_NULL(cfg->audit_key);
 	CU_ASSERT_PTR_NULL(cfg->chain_file);
 	CU_ASSERT_PTR_NULL(cfg->audit_cert);
-	CU_ASSERT_PTR_NULL(cfg->listen);
+	CU_ASSERT_STRING_EQUAL(cfg->listen, "127.0.0.1:8443");
+	CU_ASSERT_STRING_EQUAL(cfg->terms_version, "2026-01");
+	CU_ASSERT_EQUAL(cfg->code_ttl_seconds, 300);
+	CU_ASSERT_EQUAL(cfg->generation_timeout_seconds, 120);
+	CU_ASSERT_PTR_NULL(cfg->mail_smtp_url);
 	CU_ASSERT_PTR_NULL(cfg->dev_portal_key);
 	CU_ASSERT_PTR_NULL(cfg->mail_outbox);
 	CU_ASSERT_STRING_EQUAL(cfg->ca_key, "pkcs11:object=mycert-ca;id=%01");
