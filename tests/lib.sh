@@ -90,3 +90,8 @@ db_fingerprint() {
 	fi
 	sqlite3 "$1" .dump | sha256sum | cut -d' ' -f1
 }
+
+# fails COMMAND...: succeeds when COMMAND fails (for check).
+fails() {
+	! "$@"
+}
