@@ -97,6 +97,29 @@ static const char *const migrations[] = {
 	"  jti TEXT PRIMARY KEY,"
 	"  expires_at INTEGER NOT NULL"
 	");",
+
+	/* 2 -> 3: status publishing and renewal.  A renewed store stays
+	 * active (valid) beside its successor until the switch: the rule
+	 * "one active store" then counts only stores not superseded. */
+	"ALTER TABLE certificates ADD COLUMN superseded_by TEXT;"
+	"DROP INDEX certificates_one_active;"
+	"CREATE UNIQUE INDEX certificates_one_active"
+	"  ON certificates(ehealth_id)"
+	"  WHERE status = 'active' AND superseded_by IS NULL;"
+	"CREATE INDEX certificates_status ON certificates(status);"
+	"CREATE TABLE crls ("
+	"  number INTEGER PRIMARY KEY CHECK (number > 0),"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
+	"  revoked INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL"
+	");"
+	"CREATE TABLE reminders ("
+	"  serial TEXT NOT NULL REFERENCES certificates(serial),"
+	"  days_before INTEGER NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (serial, days_before)"
+	");",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
@@ -335,7 +358,8 @@ storage_has_active(struct storage *s, const char *ehealth_id, int *active,
 
 	*active = 0;
 	if (storage_prepare(s, "SELECT 1 FROM certificates WHERE ehealth_id = ?1 "
-		    "AND status = 'active'", &st, e) != 0) {
+		    "AND status = 'active' AND superseded_by IS NULL", &st,
+		    e) != 0) {
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, ehealth_id, -1, SQLITE_STATIC);
@@ -595,8 +619,10 @@ int
 storage_count(struct storage *s, const char *table, long *count,
 	      struct err *e)
 {
-	static const char *const tables[] = { "professionals", "enrollments",
-					      "certificates" };
+	static const char *const tables[] = {
+		"professionals", "enrollments", "certificates", "sessions",
+		"pending_downloads", "seen_assertions", "crls", "reminders",
+	};
 	sqlite3_stmt *st = NULL;
 	char sql[64];
 	size_t i;

@@ -17,7 +17,7 @@
 
 #include "err.h"
 
-#define STORAGE_SCHEMA_VERSION 2
+#define STORAGE_SCHEMA_VERSION 3
 #define STORAGE_SERIAL_HEX 32	/* 16 bytes */
 
 struct storage;
@@ -49,6 +49,7 @@ struct storage_cert {
 	char fingerprint[65];	/* SHA-256 of the DER, lowercase hex */
 	unsigned char *der;
 	size_t der_len;
+	char superseded_by[STORAGE_SERIAL_HEX + 1];	/* "" when not */
 };
 
 /* Opens and migrates the existing database at path; refuses a missing
@@ -197,8 +198,9 @@ int storage_record_web_issuance(struct storage *s, long long enrollment_id,
 				time_t window_until, struct err *e) MUST_CHECK;
 
 /* The .p12 waiting for enrollment_id, only for session_hash and only
- * before its window ends (ERR_NOT_FOUND, ERR_EXPIRED).  Marks it
- * downloaded.  *p12 is malloc'd. */
+ * before its window ends (ERR_NOT_FOUND, ERR_EXPIRED).  It is erased
+ * from the database in the same transaction: a store is downloaded once.
+ * *p12 is malloc'd. */
 int storage_pending_take(struct storage *s, long long enrollment_id,
 			 const char *session_hash, time_t now,
 			 unsigned char **p12, size_t *len, char *serial,
@@ -225,5 +227,44 @@ int storage_revoke(struct storage *s, const char *serial, int reason,
 int storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
 			 unsigned idle_seconds, int *revoked, int *erased,
 			 int *timed_out, struct err *e) MUST_CHECK;
+
+/* ---- status publishing (storage_status.c) ------------------------------ */
+
+/* What a relying party may learn of one certificate. */
+enum storage_status {
+	STORAGE_STATUS_UNKNOWN = 0,	/* not issued by this CA */
+	STORAGE_STATUS_GOOD,		/* active (even while superseded) */
+	STORAGE_STATUS_REVOKED,
+};
+
+/* The status of the certificate with this serial (raw big-endian bytes,
+ * as in a CertID; any length).  For a revoked one, its time and reason. */
+int storage_cert_status(struct storage *s, const unsigned char *serial,
+			size_t len, enum storage_status *status,
+			time_t *revoked_at, int *reason, struct err *e)
+	MUST_CHECK;
+
+/* Calls fn for every revoked certificate (serial as lowercase hex),
+ * oldest revocation first, until fn returns non-zero. */
+int storage_list_revoked(struct storage *s,
+			 int (*fn)(const char *serial, time_t revoked_at,
+				   int reason, void *arg),
+			 void *arg, struct err *e) MUST_CHECK;
+
+/* Reserves the next CRL number (one more than any before, from 1) and
+ * records the CRL's times, size and SHA-256, in one transaction. */
+int storage_crl_record(struct storage *s, time_t this_update,
+		       time_t next_update, long revoked, const char *sha256,
+		       long long *number, struct err *e) MUST_CHECK;
+
+/* The newest CRL recorded: number and next update (0, 0 when none). */
+int storage_crl_latest(struct storage *s, long long *number,
+		       time_t *next_update, struct err *e) MUST_CHECK;
+
+/* A change counter of revocations, so that the daemon can tell it must
+ * publish again: the count of revoked certificates and the latest
+ * revocation time. */
+int storage_revocations(struct storage *s, long *count, time_t *latest,
+			struct err *e) MUST_CHECK;
 
 #endif

@@ -581,21 +581,20 @@ storage_pending_state(struct storage *s, long long enrollment_id,
 	return row < 0 ? -1 : 0;
 }
 
+/* A fetched store is erased at once (secure_delete overwrites it): it
+ * can be downloaded once. */
 static int
-mark_downloaded(struct storage *s, long long enrollment_id, time_t now,
-		struct err *e)
+erase_downloaded(struct storage *s, long long enrollment_id, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (storage_prepare(s, "UPDATE pending_downloads SET downloaded_at = "
-			    "coalesce(downloaded_at, ?2) WHERE enrollment_id "
-			    "= ?1", &st, e) != 0) {
+	if (storage_prepare(s, "DELETE FROM pending_downloads WHERE "
+			    "enrollment_id = ?1", &st, e) != 0) {
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, enrollment_id);
-	sqlite3_bind_int64(st, 2, now);
-	rc = storage_step_done(s, st, "marking the download", e);
+	rc = storage_step_done(s, st, "erasing the downloaded store", e);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -642,7 +641,7 @@ storage_pending_take(struct storage *s, long long enrollment_id,
 	memcpy(*p12, sqlite3_column_blob(st, 2), *len);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (mark_downloaded(s, enrollment_id, now, e) != 0) {
+	if (erase_downloaded(s, enrollment_id, e) != 0) {
 		goto out;
 	}
 	rc = storage_commit(s, e);
@@ -667,8 +666,8 @@ storage_active_cert(struct storage *s, const char *ehealth_id,
 
 	memset(out, 0, sizeof(*out));
 	if (storage_prepare(s, "SELECT serial FROM certificates WHERE "
-			    "ehealth_id = ?1 AND status = 'active'", &st,
-			    e) != 0) {
+			    "ehealth_id = ?1 AND status = 'active' AND "
+			    "superseded_by IS NULL", &st, e) != 0) {
 		return -1;
 	}
 	bind_text(st, 1, ehealth_id);

@@ -576,9 +576,9 @@ get_download(struct call *c)
 	if (portal_download(c->r->portal, c->sid, &p12, &len, filename,
 			    &e) != 0) {
 		if (e.code == ERR_NOT_FOUND || e.code == ERR_EXPIRED) {
-			/* One explanation for both: the file is gone. */
+			/* One explanation and one status for both: the file
+			 * is gone (fetched, erased, or never this session's). */
 			reply_error(c, 410);
-			c->out->status = e.code == ERR_EXPIRED ? 410 : 404;
 			c->out->error = err_code_name(e.code);
 			return;
 		}
