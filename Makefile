@@ -24,7 +24,7 @@ LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # --- objects --------------------------------------------------------------
 CORE := err secret config identity password profile p12 storage \
-	storage_flow storage_status files issue log
+	storage_flow storage_status dbpool files issue log
 CORE_OBJS := $(CORE:%=$(BUILD)/obj/appliance/%.o)
 TOKEN_OBJS := $(BUILD)/obj/pkcs11/token.o $(BUILD)/obj/pkcs11/token_uri.o
 # The only object that uses libcurl (the one-time code by email).

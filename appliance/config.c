@@ -81,6 +81,15 @@ static const struct key_def keys[] = {
 	{ "connection_timeout_seconds", NUMBER,
 	  F(connection_timeout_seconds), 0, 1, 3600 },
 	{ "max_body_bytes", NUMBER, F(max_body_bytes), 0, 1024, 1048576 },
+	{ "crl_dir", PATH, F(crl_dir), 0, 0, 0 },
+	{ "crl_validity_hours", NUMBER, F(crl_validity_hours), 0, 1, 8760 },
+	{ "ocsp_validity_minutes", NUMBER, F(ocsp_validity_minutes), 0, 1,
+	  10080 },
+	{ "ocsp_key", TEXT, F(ocsp_key), 0, 0, 0 },
+	{ "ocsp_cert", PATH, F(ocsp_cert), 0, 0, 0 },
+	{ "renewal_window_days", NUMBER, F(renewal_window_days), 0, 1, 3660 },
+	{ "renewal_grace_days", NUMBER, F(renewal_grace_days), 0, 0, 365 },
+	{ "reminder_days", TEXT, F(reminder_days), 0, 0, 0 },
 	{ "mail_outbox", PATH, F(mail_outbox), 0, 0, 0 },
 	{ "mail_from", TEXT, F(mail_from), 0, 0, 0 },
 	{ "mail_smtp_url", TEXT, F(mail_smtp_url), 0, 0, 0 },
@@ -322,6 +331,10 @@ set_text_defaults(struct config *c, struct err *e)
 		return err_set(e, ERR_CONFIG, "%s: set mail_outbox or "
 			       "mail_smtp_url, not both", c->path);
 	}
+	if ((c->ocsp_key == NULL) != (c->ocsp_cert == NULL)) {
+		return err_set(e, ERR_CONFIG, "%s: ocsp_key and ocsp_cert go "
+			       "together (a delegated OCSP signer)", c->path);
+	}
 	if (c->mail_smtp_url != NULL &&
 	    strncmp(c->mail_smtp_url, "smtp://", 7) != 0 &&
 	    strncmp(c->mail_smtp_url, "smtps://", 8) != 0) {
@@ -332,6 +345,7 @@ set_text_defaults(struct config *c, struct err *e)
 	    default_text(&c->status_listen, "127.0.0.1:8080") != 0 ||
 	    default_text(&c->strong_amr, "smartcard") != 0 ||
 	    default_text(&c->terms_version, "2026-01") != 0 ||
+	    default_text(&c->reminder_days, "30,7") != 0 ||
 	    default_text(&c->mail_from,
 			 "mycert <no-reply@mycert.invalid>") != 0) {
 		return err_set(e, ERR_INTERNAL, "out of memory");
@@ -365,6 +379,10 @@ config_new(const char *path)
 	c->max_connections_per_ip = 32;
 	c->connection_timeout_seconds = 30;
 	c->max_body_bytes = 16384;
+	c->crl_validity_hours = 24;
+	c->ocsp_validity_minutes = 60;
+	c->renewal_window_days = 30;
+	c->renewal_grace_days = 14;
 	/* An absolute folder, so that resolved paths hold from anywhere. */
 	c->path = realpath(path, NULL);
 	if (c->path == NULL) {

@@ -85,6 +85,18 @@ struct config {
 	unsigned connection_timeout_seconds;
 	unsigned max_body_bytes;
 
+	/* status publishing: CRL and OCSP (served on status_listen) */
+	char *crl_dir;			/* publish folder */
+	unsigned crl_validity_hours;	/* nextUpdate - thisUpdate */
+	unsigned ocsp_validity_minutes;	/* nextUpdate of OCSP answers */
+	char *ocsp_key;			/* optional delegated signer */
+	char *ocsp_cert;		/* its certificate (with ocsp_key) */
+
+	/* renewal */
+	unsigned renewal_window_days;	/* renew in the last N days */
+	unsigned renewal_grace_days;	/* old store revoked after N days */
+	char *reminder_days;		/* "30,7": reminders before expiry */
+
 	/* mail: an outbox folder, or SMTP (with STARTTLS) */
 	char *mail_outbox;
 	char *mail_from;

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "assertion.h"
+#include "dbpool.h"
 #include "identity.h"
 #include "log.h"
 #include "secret.h"
@@ -61,10 +62,7 @@ struct portal {
 	struct mailer *mailer;
 	EVP_PKEY *portal_key;
 
-	pthread_key_t db_key;		/* this thread's storage */
-	pthread_mutex_t dbs_lock;
-	struct storage **dbs;		/* every connection opened */
-	size_t ndbs;
+	struct dbpool *dbs;		/* one connection per thread */
 
 	pthread_mutex_t lock;		/* queue, held, rate, stopping */
 	pthread_cond_t wake;
@@ -190,31 +188,7 @@ new_code(char out[PORTAL_CODE_DIGITS + 1], struct err *e)
 static int
 get_db(struct portal *p, struct storage **out, struct err *e)
 {
-	struct storage *db = pthread_getspecific(p->db_key);
-	struct storage **grown;
-
-	if (db != NULL) {
-		*out = db;
-		return 0;
-	}
-	if (storage_open(p->cfg->database, &db, e) != 0) {
-		e->code = ERR_UNAVAILABLE;
-		return -1;
-	}
-	pthread_mutex_lock(&p->dbs_lock);
-	grown = realloc(p->dbs, (p->ndbs + 1) * sizeof(*grown));
-	if (grown != NULL) {
-		p->dbs = grown;
-		p->dbs[p->ndbs++] = db;
-	}
-	pthread_mutex_unlock(&p->dbs_lock);
-	if (grown == NULL) {
-		storage_close(db);
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	}
-	pthread_setspecific(p->db_key, db);
-	*out = db;
-	return 0;
+	return dbpool_get(p->dbs, out, e);
 }
 
 /* The session and, through it, the database of this thread. */
@@ -512,11 +486,12 @@ portal_open(const struct config *cfg, struct token *token,
 	p->iss = iss;
 	p->mailer = mailer;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_mutex_init(&p->dbs_lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (pthread_key_create(&p->db_key, NULL) != 0) {
+	if (dbpool_open(cfg->database, &p->dbs, e) != 0) {
+		pthread_cond_destroy(&p->wake);
+		pthread_mutex_destroy(&p->lock);
 		free(p);
-		return err_set(e, ERR_INTERNAL, "cannot create a thread key");
+		return -1;
 	}
 	/* Open (and migrate) the database now: a broken one stops the
 	 * start, not the first visitor. */
@@ -554,15 +529,10 @@ portal_close(struct portal *p)
 	}
 	secret_wipe(p->held, sizeof(p->held));
 	secret_wipe(p->queue, sizeof(p->queue));
-	for (i = 0; i < p->ndbs; i++) {
-		storage_close(p->dbs[i]);
-	}
-	free(p->dbs);
-	pthread_key_delete(p->db_key);
+	dbpool_close(p->dbs);
 	EVP_PKEY_free(p->portal_key);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
-	pthread_mutex_destroy(&p->dbs_lock);
 	free(p);
 }
 

@@ -102,6 +102,7 @@ static const char *const migrations[] = {
 	 * active (valid) beside its successor until the switch: the rule
 	 * "one active store" then counts only stores not superseded. */
 	"ALTER TABLE certificates ADD COLUMN superseded_by TEXT;"
+	"ALTER TABLE enrollments ADD COLUMN renews TEXT;"
 	"DROP INDEX certificates_one_active;"
 	"CREATE UNIQUE INDEX certificates_one_active"
 	"  ON certificates(ehealth_id)"

@@ -110,6 +110,7 @@ mycert development appliance in $dir
   dev portal        $dir/portal-key.pem (private), $dir/portal-pub.pem
   database          $dir/mycert.db (mode 0600)
   mail outbox       $dir/outbox
+  CRL folder        $dir/crl
 check again with:   $HERE/check-token.sh '$conf'
 EOF_SUMMARY
 }
@@ -157,6 +158,7 @@ main() {
 	step "database" "$(admin_tool)" -c "$conf" init-db
 	step "token check" sh "$HERE/check-token.sh" "$conf"
 	step "mail outbox" mkdir -m 0700 -- "$dir/outbox"
+	step "CRL publish folder" mkdir -m 0755 -- "$dir/crl"
 
 	for f in "$conf" "$dir/ca.pem" "$dir/audit.pem"; do
 		[ -s "$f" ] || fatal "$f is missing after provisioning"

@@ -90,6 +90,19 @@ crl_url = http://127.0.0.1:8080/crl/mycert-ca.crl
 ocsp_url = http://127.0.0.1:8080/ocsp
 ca_issuers_url = http://127.0.0.1:8080/ca/mycert-ca.crt
 
+# --- status publishing (plain HTTP on status_listen) -------------------------
+crl_dir = $dir/crl
+crl_validity_hours = 24
+ocsp_validity_minutes = 60
+# A delegated OCSP signer in the token (optional; default: the CA key).
+# ocsp_key = mycert-ocsp
+# ocsp_cert = $dir/ocsp.pem
+
+# --- renewal -------------------------------------------------------------------
+renewal_window_days = 30
+renewal_grace_days = 14
+reminder_days = 30,7
+
 # --- PKCS#12 -----------------------------------------------------------------
 p12_profile = modern
 p12_iterations = 10000

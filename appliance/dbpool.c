@@ -1,0 +1,84 @@
+/*
+ * dbpool.c: per-thread database connections (see dbpool.h).
+ */
+#include "dbpool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dbpool {
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t lock;
+	struct storage **all;
+	size_t count;
+};
+
+int
+dbpool_open(const char *path, struct dbpool **out, struct err *e)
+{
+	struct dbpool *pool = calloc(1, sizeof(*pool));
+
+	*out = NULL;
+	if (pool == NULL || (pool->path = strdup(path)) == NULL) {
+		free(pool);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (pthread_key_create(&pool->key, NULL) != 0) {
+		free(pool->path);
+		free(pool);
+		return err_set(e, ERR_INTERNAL, "cannot create a thread key");
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	*out = pool;
+	return 0;
+}
+
+int
+dbpool_get(struct dbpool *pool, struct storage **out, struct err *e)
+{
+	struct storage *db = pthread_getspecific(pool->key);
+	struct storage **grown;
+
+	if (db != NULL) {
+		*out = db;
+		return 0;
+	}
+	if (storage_open(pool->path, &db, e) != 0) {
+		e->code = ERR_UNAVAILABLE;
+		return -1;
+	}
+	pthread_mutex_lock(&pool->lock);
+	grown = realloc(pool->all, (pool->count + 1) * sizeof(*grown));
+	if (grown != NULL) {
+		pool->all = grown;
+		pool->all[pool->count++] = db;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (grown == NULL) {
+		storage_close(db);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	pthread_setspecific(pool->key, db);
+	*out = db;
+	return 0;
+}
+
+void
+dbpool_close(struct dbpool *pool)
+{
+	size_t i;
+
+	if (pool == NULL) {
+		return;
+	}
+	for (i = 0; i < pool->count; i++) {
+		storage_close(pool->all[i]);
+	}
+	free(pool->all);
+	pthread_key_delete(pool->key);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->path);
+	free(pool);
+}
