@@ -125,6 +125,18 @@ issue_ca_cert(struct issuer *iss)
 	return iss->ca_cert;
 }
 
+struct token_key *
+issue_ca_key(struct issuer *iss)
+{
+	return iss->ca_key;
+}
+
+EVP_PKEY *
+issue_ca_public(struct issuer *iss)
+{
+	return iss->ca_public;
+}
+
 const struct config *
 issue_config(struct issuer *iss)
 {

@@ -76,6 +76,11 @@ int issue_assemble(struct issuer *iss, EVP_PKEY *key, X509 *cert,
 		   unsigned char **der, size_t *der_len, struct err *e)
 	MUST_CHECK;
 X509 *issue_ca_cert(struct issuer *iss);
+/* The CA key in the token, to sign CRLs and OCSP answers (through
+ * token.h: never a raw key). */
+struct token_key *issue_ca_key(struct issuer *iss);
+/* The CA's public key (a software copy), to check what the token signed. */
+EVP_PKEY *issue_ca_public(struct issuer *iss);
 const struct config *issue_config(struct issuer *iss);
 
 #endif

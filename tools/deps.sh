@@ -13,9 +13,11 @@ RUN_PKGS="softhsm2 opensc openssl sqlite3"
 # and npm come with the machine).
 TEST_PKGS="openjdk-17-jre-headless libnss3-tools gnutls-bin strace \
 procps python3 python3-aiosmtpd chromium"
+# Bench: the load generator and the reference server of bench/front.sh.
+BENCH_PKGS="wrk nginx curl"
 
 missing=""
-for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $BENCH_PKGS; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	"install ok installed") ;;
