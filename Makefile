@@ -4,7 +4,7 @@
 #   make          build the binaries into build/
 #   make deps     install the Debian packages mycert needs (when missing)
 #   make check    deps, build, provision a throwaway token, run every test
-#   make bench    measure issuance against its primitives
+#   make bench    issuance against its primitives, the front next to nginx
 #   make demo     deps, build, provision demo/ and issue a sample store
 #   make clean    remove build/
 

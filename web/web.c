@@ -34,8 +34,13 @@
 #include "routes.h"
 #include "secret.h"
 
+/* SECURE256 alone would put P-384 first: every TLS 1.3 client offering
+ * X25519 would get a HelloRetryRequest and a key exchange ~20 times
+ * slower (make bench saw 7-14 times fewer new connections per second than
+ * nginx).  The group order below keeps the suites and fixes that. */
 #define TLS_PRIORITIES \
 	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
 	"%SERVER_PRECEDENCE"
 #define TLS_FILE_MAX (64 * 1024)
 #define CONNECTION_MEMORY (32 * 1024)	/* bounds the request headers */
