@@ -24,11 +24,14 @@ LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 # --- objects --------------------------------------------------------------
 CORE := err secret config identity password profile p12 storage \
-	storage_flow storage_status dbpool files issue log
+	storage_flow storage_status dbpool files issue crl log \
+	merkle audit audit_sign storage_audit
 CORE_OBJS := $(CORE:%=$(BUILD)/obj/appliance/%.o)
 TOKEN_OBJS := $(BUILD)/obj/pkcs11/token.o $(BUILD)/obj/pkcs11/token_uri.o
 # The only object that uses libcurl (the one-time code by email).
 MAIL_OBJS := $(BUILD)/obj/appliance/mail.o
+# The OCSP responder's core (no HTTP): parses untrusted requests.
+OCSP_OBJS := $(BUILD)/obj/appliance/ocsp.o
 # The portal's signed assertion (JWS) and the development portal.
 ASSERTION_OBJS := $(BUILD)/obj/appliance/json.o \
 	$(BUILD)/obj/appliance/assertion.o
@@ -37,9 +40,10 @@ DEVPORTAL := err secret config identity json assertion devportal
 DEVPORTAL_OBJS := $(BUILD)/obj/appliance/mycert_devportal.o \
 	$(DEVPORTAL:%=$(BUILD)/obj/appliance/%.o)
 
-# The HTTPS front: web.o is the only object that uses libmicrohttpd;
-# assets.o holds the files of web/static/, built in by web/embed.sh.
-WEB := form html i18n pages routes web
+# The HTTPS front and the plain-HTTP status listener (CRL, OCSP): web.o
+# and status.o are the only objects that use libmicrohttpd; assets.o
+# holds the files of web/static/, built in by web/embed.sh.
+WEB := form html i18n pages routes web status
 WEB_OBJS := $(WEB:%=$(BUILD)/obj/web/%.o) $(BUILD)/obj/web/assets.o
 
 ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)
@@ -47,7 +51,8 @@ ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)
 # The network-facing daemon: the front, the flow, mail, the token.
 DAEMON_OBJS := $(BUILD)/obj/appliance/mycertd.o \
 	$(BUILD)/obj/appliance/portal.o $(BUILD)/obj/appliance/devportal.o \
-	$(WEB_OBJS) $(ASSERTION_OBJS) $(MAIL_OBJS) $(CORE_OBJS) $(TOKEN_OBJS)
+	$(WEB_OBJS) $(ASSERTION_OBJS) $(MAIL_OBJS) $(OCSP_OBJS) $(CORE_OBJS) \
+	$(TOKEN_OBJS)
 
 UNIT := test_config test_identity test_password test_token_uri \
 	test_storage test_token test_issue test_mail test_json \
@@ -68,10 +73,42 @@ UNIT_OBJS += $(BUILD)/obj/tests/unit/test_form.o \
 	$(BUILD)/obj/tests/unit/test_pages.o \
 	$(patsubst %,$(BUILD)/obj/web/%.o,form html i18n pages assets)
 
+# CRL and OCSP on the real token.
+UNIT += test_crl test_ocsp
+UNIT_OBJS += $(BUILD)/obj/tests/unit/test_crl.o \
+	$(BUILD)/obj/tests/unit/test_ocsp.o $(OCSP_OBJS)
+
+# Renewal, expiry and reminders in the storage (no token).
+UNIT += test_renewal
+UNIT_OBJS += $(BUILD)/obj/tests/unit/test_renewal.o
+
+# Answers one OCSP request from standard input with ocsp.c
+# (tests/integration/test_status_core.sh).
+OCSP_ANSWER_OBJS := $(BUILD)/obj/tests/tools/ocsp_answer.o $(OCSP_OBJS) \
+	$(CORE_OBJS) $(TOKEN_OBJS)
+
 BENCH_OBJS := $(BUILD)/obj/bench/bench_issue.o $(CORE_OBJS) $(TOKEN_OBJS)
 
 BINS := $(BUILD)/mycertd $(BUILD)/mycert-admin $(BUILD)/mycert-devportal
-TEST_BINS := $(BUILD)/unit-tests $(BUILD)/p11-probe $(BUILD)/mail-send
+TEST_BINS := $(BUILD)/unit-tests $(BUILD)/p11-probe $(BUILD)/mail-send \
+	$(BUILD)/ocsp-answer
+
+# The auditors' tool: exports the log (the database read-only) and
+# verifies exports offline.  It links no token code: checkpoints are
+# signed by audit_sign.o, in CORE.
+AUDIT := err config files storage storage_flow storage_status \
+	storage_audit audit audit_verify merkle
+AUDIT_OBJS := $(BUILD)/obj/appliance/mycert_audit.o \
+	$(AUDIT:%=$(BUILD)/obj/appliance/%.o)
+BINS += $(BUILD)/mycert-audit
+# Fills the audit log with synthetic entries and signs checkpoints
+# (tests/integration/test_audit_verify.sh, bench/audit.sh).
+AUDIT_FILL_OBJS := $(BUILD)/obj/tests/tools/audit_fill.o $(CORE_OBJS) \
+	$(TOKEN_OBJS)
+TEST_BINS += $(BUILD)/audit-fill
+UNIT += test_merkle test_audit
+UNIT_OBJS += $(BUILD)/obj/tests/unit/test_merkle.o \
+	$(BUILD)/obj/tests/unit/test_audit.o
 
 .PHONY: all deps check check-unit check-integration bench demo clean format \
 	lint
@@ -112,6 +149,18 @@ $(BUILD)/mail-send: $(MAIL_SEND_OBJS)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/ocsp-answer: $(OCSP_ANSWER_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/mycert-audit: $(AUDIT_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/audit-fill: $(AUDIT_FILL_OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/bench-issue: $(BENCH_OBJS)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -138,7 +187,8 @@ check: deps
 	@sh tests/run-all.sh $(CHECK_DIR)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-issue
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-issue \
+		$(BUILD)/audit-fill
 	@sh bench/run.sh $(BUILD)/bench
 
 demo: deps

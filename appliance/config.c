@@ -17,7 +17,7 @@
 #define CONFIG_MAX_BYTES (64 * 1024)
 #define CONFIG_MAX_LINE 1024
 
-enum kind { TEXT, PATH, NUMBER, SWITCH, KEYTYPE, P12PROFILE };
+enum kind { TEXT, PATH, NUMBER, SWITCH, KEYTYPE, P12PROFILE, DAYLIST };
 
 struct key_def {
 	const char *name;
@@ -89,7 +89,7 @@ static const struct key_def keys[] = {
 	{ "ocsp_cert", PATH, F(ocsp_cert), 0, 0, 0 },
 	{ "renewal_window_days", NUMBER, F(renewal_window_days), 0, 1, 3660 },
 	{ "renewal_grace_days", NUMBER, F(renewal_grace_days), 0, 0, 365 },
-	{ "reminder_days", TEXT, F(reminder_days), 0, 0, 0 },
+	{ "reminder_days", DAYLIST, F(reminder_days), 0, 1, 3660 },
 	{ "mail_outbox", PATH, F(mail_outbox), 0, 0, 0 },
 	{ "mail_from", TEXT, F(mail_from), 0, 0, 0 },
 	{ "mail_smtp_url", TEXT, F(mail_smtp_url), 0, 0, 0 },
@@ -97,6 +97,9 @@ static const struct key_def keys[] = {
 	{ "mail_smtp_password_file", PATH, F(mail_smtp_password_file), 0, 0,
 	  0 },
 	{ "mail_smtp_ca_file", PATH, F(mail_smtp_ca_file), 0, 0, 0 },
+	{ "checkpoint_interval_seconds", NUMBER,
+	  F(checkpoint_interval_seconds), 0, 10, 86400 },
+	{ "checkpoint_entries", NUMBER, F(checkpoint_entries), 0, 1, 1000000 },
 };
 
 #define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
@@ -122,7 +125,8 @@ config_free(struct config *c)
 		return;
 	}
 	for (i = 0; i < KEY_COUNT; i++) {
-		if (keys[i].kind == TEXT || keys[i].kind == PATH) {
+		if (keys[i].kind == TEXT || keys[i].kind == PATH ||
+		    keys[i].kind == DAYLIST) {
 			free(*(char **)((char *)c + keys[i].offset));
 		}
 	}
@@ -205,6 +209,83 @@ set_number(const struct key_def *k, struct config *c, const char *value,
 	return 0;
 }
 
+/* Insertion sort, ascending: a list holds a few days. */
+static void
+sort_days(unsigned *days, unsigned n)
+{
+	unsigned i, j, v;
+
+	for (i = 1; i < n; i++) {
+		v = days[i];
+		for (j = i; j > 0 && days[j - 1] > v; j--) {
+			days[j] = days[j - 1];
+		}
+		days[j] = v;
+	}
+}
+
+/* A list of days before expiry ("30,7"), or "none": distinct whole
+ * numbers from k->min to k->max, at most CONFIG_REMINDERS_MAX, kept in
+ * ascending order. */
+static int
+parse_daylist(const struct key_def *k, struct config *c, const char *value,
+	      int line, struct err *e)
+{
+	const char *p = value;
+	unsigned n = 0, i;
+	unsigned long day;
+	char *end = NULL;
+
+	c->reminder_count = 0;
+	if (strcmp(value, "none") == 0) {
+		return 0;
+	}
+	for (;;) {
+		while (*p == ' ') {
+			p++;
+		}
+		errno = 0;
+		day = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
+		if (!isdigit((unsigned char)*p) || errno != 0 ||
+		    day < k->min || day > k->max) {
+			return err_set(e, ERR_CONFIG, "%s line %d: %s must be "
+				       "days before expiry from %u to %u, "
+				       "separated by commas (like 30,7), or "
+				       "none; not \"%s\"", c->path, line,
+				       k->name, k->min, k->max, value);
+		}
+		for (i = 0; i < n; i++) {
+			if (c->reminder_points[i] == day) {
+				return err_set(e, ERR_CONFIG, "%s line %d: %s "
+					       "names %lu twice", c->path,
+					       line, k->name, day);
+			}
+		}
+		if (n == CONFIG_REMINDERS_MAX) {
+			return err_set(e, ERR_CONFIG, "%s line %d: %s holds "
+				       "more than %d days", c->path, line,
+				       k->name, CONFIG_REMINDERS_MAX);
+		}
+		c->reminder_points[n++] = (unsigned)day;
+		p = end;
+		while (*p == ' ') {
+			p++;
+		}
+		if (*p == '\0') {
+			break;
+		}
+		if (*p++ != ',') {
+			return err_set(e, ERR_CONFIG, "%s line %d: %s must be "
+				       "days separated by commas (like 30,7), "
+				       "not \"%s\"", c->path, line, k->name,
+				       value);
+		}
+	}
+	sort_days(c->reminder_points, n);
+	c->reminder_count = n;
+	return 0;
+}
+
 static int
 set_choice(const struct key_def *k, struct config *c, const char *value,
 	   int line, struct err *e)
@@ -244,7 +325,10 @@ set_value(const struct key_def *k, struct config *c, const char *value,
 	if (k->kind == NUMBER) {
 		return set_number(k, c, value, line, e);
 	}
-	if (k->kind != TEXT && k->kind != PATH) {
+	if (k->kind == DAYLIST && parse_daylist(k, c, value, line, e) != 0) {
+		return -1;
+	}
+	if (k->kind != TEXT && k->kind != PATH && k->kind != DAYLIST) {
 		return set_choice(k, c, value, line, e);
 	}
 	field = (char **)((char *)c + k->offset);
@@ -324,6 +408,34 @@ default_text(char **field, const char *value)
 	return *field == NULL ? -1 : 0;
 }
 
+/* Without reminder_days: 30 and 7 days before expiry, those inside the
+ * renewal window (the window's first day when neither is). */
+static int
+default_reminders(struct config *c)
+{
+	static const unsigned days[] = { 7, 30 };
+	char text[CONFIG_REMINDERS_MAX * 12] = "";
+	size_t i, n = 0;
+
+	c->reminder_count = 0;
+	for (i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		if (days[i] <= c->renewal_window_days) {
+			c->reminder_points[c->reminder_count++] = days[i];
+		}
+	}
+	if (c->reminder_count == 0) {
+		c->reminder_points[c->reminder_count++] =
+			c->renewal_window_days;
+	}
+	for (i = c->reminder_count; i > 0; i--) {	/* "30,7" */
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%u",
+				      n > 0 ? "," : "",
+				      c->reminder_points[i - 1]);
+	}
+	c->reminder_days = strdup(text);
+	return c->reminder_days == NULL ? -1 : 0;
+}
+
 static int
 set_text_defaults(struct config *c, struct err *e)
 {
@@ -341,11 +453,23 @@ set_text_defaults(struct config *c, struct err *e)
 		return err_set(e, ERR_CONFIG, "%s: mail_smtp_url must start "
 			       "with smtp:// (STARTTLS) or smtps://", c->path);
 	}
+	if (c->reminder_days == NULL && default_reminders(c) != 0) {
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (c->reminder_count > 0 &&
+	    c->reminder_points[c->reminder_count - 1] >
+	    c->renewal_window_days) {
+		return err_set(e, ERR_CONFIG, "%s: reminder_days names %u days "
+			       "before expiry, more than renewal_window_days "
+			       "(%u): that reminder would invite to a renewal "
+			       "not possible yet", c->path,
+			       c->reminder_points[c->reminder_count - 1],
+			       c->renewal_window_days);
+	}
 	if (default_text(&c->listen, "127.0.0.1:8443") != 0 ||
 	    default_text(&c->status_listen, "127.0.0.1:8080") != 0 ||
 	    default_text(&c->strong_amr, "smartcard") != 0 ||
 	    default_text(&c->terms_version, "2026-01") != 0 ||
-	    default_text(&c->reminder_days, "30,7") != 0 ||
 	    default_text(&c->mail_from,
 			 "mycert <no-reply@mycert.invalid>") != 0) {
 		return err_set(e, ERR_INTERNAL, "out of memory");
@@ -383,6 +507,8 @@ config_new(const char *path)
 	c->ocsp_validity_minutes = 60;
 	c->renewal_window_days = 30;
 	c->renewal_grace_days = 14;
+	c->checkpoint_interval_seconds = 300;
+	c->checkpoint_entries = 1000;
 	/* An absolute folder, so that resolved paths hold from anywhere. */
 	c->path = realpath(path, NULL);
 	if (c->path == NULL) {

@@ -12,6 +12,8 @@
 
 #include "err.h"
 
+#define CONFIG_REMINDERS_MAX 8	/* points in reminder_days */
+
 enum config_key_type {
 	CONFIG_KEY_RSA3072,
 	CONFIG_KEY_P256,
@@ -96,6 +98,10 @@ struct config {
 	unsigned renewal_window_days;	/* renew in the last N days */
 	unsigned renewal_grace_days;	/* old store revoked after N days */
 	char *reminder_days;		/* "30,7": reminders before expiry */
+	/* reminder_days parsed: distinct days, 1 to 3660, ascending
+	 * ("none": no reminder, reminder_count 0) */
+	unsigned reminder_points[CONFIG_REMINDERS_MAX];
+	unsigned reminder_count;
 
 	/* mail: an outbox folder, or SMTP (with STARTTLS) */
 	char *mail_outbox;
@@ -104,6 +110,11 @@ struct config {
 	char *mail_smtp_user;
 	char *mail_smtp_password_file;	/* mode 0600 */
 	char *mail_smtp_ca_file;	/* to verify the SMTP server */
+
+	/* the audit log: a signed checkpoint when the oldest entry not yet
+	 * signed has waited this long, or this many wait (and at stop) */
+	unsigned checkpoint_interval_seconds;
+	unsigned checkpoint_entries;
 };
 
 /* Reads and checks the file at path into a new *out, freed with

@@ -261,15 +261,20 @@ describe(X509 *cert, const struct identity *id, const char *channel,
 	return 0;
 }
 
+/* The holder is free without a current store, or when it has expired:
+ * the new store replaces it when recorded (storage.h). */
 static int
 check_holder_free(struct storage *db, const char *ehealth_id, struct err *e)
 {
-	int active = 0;
+	struct storage_cert c;
+	int blocks;
 
-	if (storage_has_active(db, ehealth_id, &active, e) != 0) {
-		return -1;
+	if (storage_active_cert(db, ehealth_id, &c, e) != 0) {
+		return e->code == ERR_NOT_FOUND ? 0 : -1;
 	}
-	if (active) {
+	blocks = c.not_after > time(NULL);
+	storage_cert_clear(&c);
+	if (blocks) {
 		return err_set(e, ERR_ACTIVE_EXISTS, "eHealthID %s already "
 			       "holds an active store; deactivate or revoke it "
 			       "first", ehealth_id);
@@ -327,10 +332,10 @@ out:
 	return rc;
 }
 
-int
-issue_prepare(struct issuer *iss, struct storage *db,
-	      const struct identity *id, const char *channel,
-	      struct issue_result *out, struct err *e)
+/* issue_prepare, with the check of the holder when db is not NULL. */
+static int
+prepare(struct issuer *iss, struct storage *db, const struct identity *id,
+	const char *channel, struct issue_result *out, struct err *e)
 {
 	struct timespec start;
 
@@ -338,13 +343,29 @@ issue_prepare(struct issuer *iss, struct storage *db,
 	memset(out, 0, sizeof(*out));
 	out->cert.revocation_reason = -1;
 	if (identity_check(id, e) != 0 ||
-	    check_holder_free(db, id->ehealth_id, e) != 0 ||
+	    (db != NULL && check_holder_free(db, id->ehealth_id, e) != 0) ||
 	    generate(iss, id, channel, out, e) != 0) {
 		issue_result_wipe(out);
 		return -1;
 	}
 	out->timing.total_ms = elapsed_ms(&start);
 	return 0;
+}
+
+int
+issue_prepare(struct issuer *iss, struct storage *db,
+	      const struct identity *id, const char *channel,
+	      struct issue_result *out, struct err *e)
+{
+	return prepare(iss, db, id, channel, out, e);
+}
+
+int
+issue_prepare_renewal(struct issuer *iss, const struct identity *id,
+		      const char *channel, struct issue_result *out,
+		      struct err *e)
+{
+	return prepare(iss, NULL, id, channel, out, e);
 }
 
 int

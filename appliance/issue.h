@@ -49,14 +49,22 @@ int issue_open(const struct config *cfg, struct token *t,
 
 void issue_close(struct issuer *iss);
 
-/* Checks the identity, refuses a holder with an active store
- * (ERR_ACTIVE_EXISTS, through db), generates the key pair, builds the
- * certificate, has the token sign it, checks the signature against the
- * CA certificate, generates the password and assembles the PKCS#12.
- * channel is "web" or "officer".  Writes nothing anywhere. */
+/* Checks the identity, refuses a holder with an active store that has
+ * not expired (ERR_ACTIVE_EXISTS, through db), generates the key pair,
+ * builds the certificate, has the token sign it, checks the signature
+ * against the CA certificate, generates the password and assembles the
+ * PKCS#12.  channel is "web" or "officer".  Writes nothing anywhere. */
 int issue_prepare(struct issuer *iss, struct storage *db,
 		  const struct identity *id, const char *channel,
 		  struct issue_result *out, struct err *e) MUST_CHECK;
+
+/* issue_prepare for a renewal, whose holder keeps a valid store until
+ * the switch: without the early refusal.  The caller has checked the
+ * holder; the database decides when the store is recorded
+ * (storage_record_web_issuance refuses a third store). */
+int issue_prepare_renewal(struct issuer *iss, const struct identity *id,
+			  const char *channel, struct issue_result *out,
+			  struct err *e) MUST_CHECK;
 
 /* Records the prepared store in one transaction (ERR_ACTIVE_EXISTS if the
  * database refuses it: nothing is written then). */

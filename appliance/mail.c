@@ -1,16 +1,19 @@
 /*
- * mail.c: the one-time code by email (see mail.h).
+ * mail.c: the one-time code and the expiry reminder by email (see
+ * mail.h).
  *
- * Runs in mycertd's request threads and in the test tool mail-send.  The
- * untrusted input is the recipient address, typed by the holder in a form:
- * it reaches a header only as a plain ASCII address, never with a line
- * break.  The message is built here (RFC 5322, quoted-printable UTF-8
- * body, RFC 2047 subject) and delivered to an outbox folder or by SMTP
- * through libcurl; this is the only file of mycert that includes libcurl.
- * The message holds the code, so every buffer that holds it is wiped.
+ * Runs in mycertd's request threads (codes), its housekeeping thread
+ * (reminders) and in the test tool mail-send.  The untrusted input is the
+ * recipient address, typed by the holder in a form: it reaches a header
+ * only as a plain ASCII address, never with a line break.  The message
+ * is built here (RFC 5322, quoted-printable UTF-8 body, RFC 2047 subject)
+ * and delivered to an outbox folder or by SMTP through libcurl; this is
+ * the only file of mycert that includes libcurl.  The message holds the
+ * code, so every buffer that holds it is wiped.
  */
 #include "mail.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -116,6 +119,86 @@ static const struct mail_text texts[] = {
 };
 
 #define TEXT_COUNT (sizeof(texts) / sizeof(texts[0]))
+
+/* What the expiry reminder says, in one language: the serial on a line
+ * of its own, then "<expires> <date><expires_end>, <in> <n> <day(s)>."
+ * or "..., <less_than_day>.". */
+struct reminder_text {
+	const char *lang;
+	const char *subject;
+	const char *hello;
+	const char *store_intro;
+	const char *expires;
+	const char *expires_end;
+	const char *in;
+	const char *day;
+	const char *days;
+	const char *less_than_day;
+	const char *renew;
+	const char *without;
+	const char *never_ask;
+	const char *months[12];
+};
+
+static const struct reminder_text reminder_texts[] = {
+	{
+		"fr",
+		"Votre magasin de certificats mycert expire bientôt",
+		"Bonjour,",
+		"Votre magasin de certificats mycert, de numéro de série",
+		"expire le", "", "dans", "jour", "jours",
+		"dans moins d'un jour",
+		"Vous pouvez le renouveler dès maintenant : connectez-vous au "
+		"portail de la plateforme e-santé, ouvrez « Mon certificat » "
+		"et choisissez « Renouveler ». Votre magasin actuel reste "
+		"valable jusqu'à ce que vous ayez installé le nouveau.",
+		"Sans renouvellement, votre logiciel ne pourra plus se "
+		"connecter aux services de la plateforme après cette date.",
+		"mycert ne vous demandera jamais un code ou un mot de passe, "
+		"ni par téléphone ni par email.",
+		{ "janvier", "février", "mars", "avril", "mai", "juin",
+		  "juillet", "août", "septembre", "octobre", "novembre",
+		  "décembre" },
+	},
+	{
+		"en",
+		"Your mycert certificate store expires soon",
+		"Hello,",
+		"Your mycert certificate store, serial number",
+		"expires on", "", "in", "day", "days", "in less than a day",
+		"You can renew it now: sign in to the e-health platform "
+		"portal, open \"My certificate\" and choose \"Renew\". Your "
+		"current store stays valid until you have installed the new "
+		"one.",
+		"Without renewal, your software will no longer connect to the "
+		"platform's services after that date.",
+		"mycert will never ask you for a code or a password, by phone "
+		"or by email.",
+		{ "January", "February", "March", "April", "May", "June",
+		  "July", "August", "September", "October", "November",
+		  "December" },
+	},
+	{
+		"de",
+		"Ihr mycert-Zertifikatsspeicher läuft bald ab",
+		"Guten Tag,",
+		"Ihr mycert-Zertifikatsspeicher mit der Seriennummer",
+		"läuft am", " ab", "in", "Tag", "Tagen",
+		"in weniger als einem Tag",
+		"Sie können ihn jetzt erneuern: Melden Sie sich beim Portal "
+		"der E-Health-Plattform an, öffnen Sie „Mein Zertifikat“ und "
+		"wählen Sie „Erneuern“. Ihr aktueller Speicher bleibt gültig, "
+		"bis Sie den neuen installiert haben.",
+		"Ohne Erneuerung kann sich Ihre Software nach diesem Datum "
+		"nicht mehr bei den Diensten der Plattform anmelden.",
+		"mycert wird Sie niemals per Telefon oder per E-Mail nach "
+		"einem Code oder Passwort fragen.",
+		{ "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
+		  "August", "September", "Oktober", "November", "Dezember" },
+	},
+};
+
+#define REMINDER_TEXT_COUNT (sizeof(reminder_texts) / sizeof(reminder_texts[0]))
 
 /* --- buffers ------------------------------------------------------------- */
 
@@ -660,13 +743,11 @@ add_body(struct buf *b, const struct mail_text *t, const char *code,
 	buf_wipe(&text);
 }
 
-/* Builds the whole message into b (CRLF line breaks). */
+/* Adds the headers of a message and the blank line after them. */
 static int
-build_message(const struct mailer *m, const char *to, const char *code,
-	      unsigned minutes, const char *lang, time_t now, struct buf *b,
-	      struct err *e)
+add_headers(const struct mailer *m, const char *to, const char *subject,
+	    const char *lang, time_t now, struct buf *b, struct err *e)
 {
-	const struct mail_text *t = text_for(lang);
 	char id[33], date[40];
 
 	if (random_hex(id, 16, e) != 0) {
@@ -674,14 +755,28 @@ build_message(const struct mailer *m, const char *to, const char *code,
 	}
 	format_date(now, date);
 	buf_addf(b, "From: %s\r\nTo: %s\r\nSubject: ", m->from, to);
-	add_header_text(b, t->subject);
+	add_header_text(b, subject);
 	buf_addf(b, "\r\nDate: %s\r\nMessage-ID: <%s@mycert>\r\n", date, id);
 	buf_adds(b, "MIME-Version: 1.0\r\n"
 		 "Content-Type: text/plain; charset=UTF-8\r\n"
 		 "Content-Transfer-Encoding: quoted-printable\r\n"
 		 "Content-Language: ");
-	buf_adds(b, t->lang);
+	buf_adds(b, lang);
 	buf_adds(b, "\r\nAuto-Submitted: auto-generated\r\n\r\n");
+	return 0;
+}
+
+/* Builds the whole message into b (CRLF line breaks). */
+static int
+build_message(const struct mailer *m, const char *to, const char *code,
+	      unsigned minutes, const char *lang, time_t now, struct buf *b,
+	      struct err *e)
+{
+	const struct mail_text *t = text_for(lang);
+
+	if (add_headers(m, to, t->subject, t->lang, now, b, e) != 0) {
+		return -1;
+	}
 	add_body(b, t, code, minutes);
 	if (b->failed) {
 		return err_set(e, ERR_INTERNAL, "out of memory building the "
@@ -690,12 +785,74 @@ build_message(const struct mailer *m, const char *to, const char *code,
 	return 0;
 }
 
-static int
-check_send_input(const char *to, const char *code, unsigned minutes,
-		 struct err *e)
+static const struct reminder_text *
+reminder_text_for(const char *lang)
 {
-	size_t i, n;
+	size_t i;
 
+	for (i = 0; lang != NULL && i < REMINDER_TEXT_COUNT; i++) {
+		if (strcmp(lang, reminder_texts[i].lang) == 0) {
+			return &reminder_texts[i];
+		}
+	}
+	return &reminder_texts[0];
+}
+
+/* "<expires> 4 décembre 2026<expires_end>, <in> 30 jours." */
+static void
+add_expiry(struct buf *b, const struct reminder_text *t, time_t not_after,
+	   time_t now)
+{
+	long days = not_after > now ? (long)((not_after - now) / 86400) : 0;
+	struct tm tm;
+
+	if (localtime_r(&not_after, &tm) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+	}
+	buf_addf(b, strcmp(t->lang, "de") == 0 ? "%s %d. %s %d%s, " :
+		 "%s %d %s %d%s, ", t->expires, tm.tm_mday,
+		 t->months[tm.tm_mon % 12], tm.tm_year + 1900,
+		 t->expires_end);
+	if (days == 0) {
+		buf_addf(b, "%s.", t->less_than_day);
+	} else {
+		buf_addf(b, "%s %ld %s.", t->in, days,
+			 days == 1 ? t->day : t->days);
+	}
+}
+
+static int
+build_reminder(const struct mailer *m, const char *to, const char *serial,
+	       time_t not_after, const char *lang, time_t now, struct buf *b,
+	       struct err *e)
+{
+	const struct reminder_text *t = reminder_text_for(lang);
+	struct buf text = { 0 };
+
+	if (add_headers(m, to, t->subject, t->lang, now, b, e) != 0) {
+		return -1;
+	}
+	buf_addf(&text, "%s\n\n%s\n\n    %s\n\n", t->hello, t->store_intro,
+		 serial);
+	add_expiry(&text, t, not_after, now);
+	buf_addf(&text, "\n\n%s\n\n%s\n\n%s\n\n-- \n%s\n", t->renew,
+		 t->without, t->never_ask, text_for(t->lang)->automatic);
+	if (text.failed) {
+		b->failed = 1;
+	} else {
+		add_quoted_printable(b, text.data);
+	}
+	buf_wipe(&text);
+	if (b->failed) {
+		return err_set(e, ERR_INTERNAL, "out of memory building the "
+			       "message");
+	}
+	return 0;
+}
+
+static int
+check_recipient(const char *to, struct err *e)
+{
 	if (to == NULL || strpbrk(to, "\r\n") != NULL) {
 		return err_set(e, ERR_INPUT, "the recipient address holds a "
 			       "line break; refused (header injection)");
@@ -704,6 +861,32 @@ check_send_input(const char *to, const char *code, unsigned minutes,
 		return err_set(e, ERR_INPUT, "the recipient address is not a "
 			       "valid address of the form name@example.org "
 			       "(ASCII only)");
+	}
+	return 0;
+}
+
+/* Returns 1 when s is 1 to max hex digits. */
+static int
+hex_text(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; s != NULL && s[n] != '\0'; n++) {
+		if (!isxdigit((unsigned char)s[n]) || n == max) {
+			return 0;
+		}
+	}
+	return n > 0;
+}
+
+static int
+check_send_input(const char *to, const char *code, unsigned minutes,
+		 struct err *e)
+{
+	size_t i, n;
+
+	if (check_recipient(to, e) != 0) {
+		return -1;
 	}
 	n = code == NULL ? 0 : strlen(code);
 	if (n == 0 || n > MAIL_CODE_MAX) {
@@ -818,12 +1001,14 @@ smtp_error(const struct mailer *m, CURLcode rc, char *detail,
 {
 	/* libcurl's detail may quote the server; drop it if it ever holds
 	 * a secret. */
-	if (strstr(detail, code) != NULL || (m->smtp_password != NULL &&
-	    strstr(detail, m->smtp_password) != NULL)) {
+	if ((code != NULL && strstr(detail, code) != NULL) ||
+	    (m->smtp_password != NULL &&
+	     strstr(detail, m->smtp_password) != NULL)) {
 		detail[0] = '\0';
 	}
-	return err_set(e, ERR_MAIL, "cannot send the code by SMTP through "
-		       "%s: %s%s%s%s%s", m->smtp_host, curl_easy_strerror(rc),
+	return err_set(e, ERR_MAIL, "cannot send the %s by SMTP through "
+		       "%s: %s%s%s%s%s", code != NULL ? "code" : "reminder",
+		       m->smtp_host, curl_easy_strerror(rc),
 		       detail[0] != '\0' ? " (" : "", detail,
 		       detail[0] != '\0' ? ")" : "", smtp_hint(rc));
 }
@@ -924,6 +1109,34 @@ mail_send_code(struct mailer *m, const char *to, const char *code,
 		rc = deliver_outbox(m, &msg, now, e);
 	} else {
 		rc = deliver_smtp(m, to, code, &msg, e);
+	}
+out:
+	buf_wipe(&msg);
+	return rc;
+}
+
+int
+mail_send_reminder(struct mailer *m, const char *to, const char *serial,
+		   time_t not_after, time_t now, const char *lang,
+		   struct err *e)
+{
+	struct buf msg = { 0 };
+	int rc = -1;
+
+	if (check_recipient(to, e) != 0) {
+		return -1;
+	}
+	if (!hex_text(serial, MAIL_CODE_MAX)) {
+		return err_set(e, ERR_INPUT, "the serial number to send must "
+			       "be 1 to %d hex digits", MAIL_CODE_MAX);
+	}
+	if (build_reminder(m, to, serial, not_after, lang, now, &msg, e)) {
+		goto out;
+	}
+	if (m->outbox != NULL) {
+		rc = deliver_outbox(m, &msg, now, e);
+	} else {
+		rc = deliver_smtp(m, to, NULL, &msg, e);
 	}
 out:
 	buf_wipe(&msg);

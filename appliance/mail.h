@@ -1,5 +1,5 @@
 /*
- * mail.h: the one-time code by email.
+ * mail.h: the one-time code and the expiry reminder by email.
  *
  * Two deliveries, chosen by the configuration: an outbox folder (one file
  * per message, mode 0600, written atomically; for development and demos)
@@ -8,11 +8,16 @@
  * the system's), and authentication when mail_smtp_user is set (password
  * from mail_smtp_password_file, mode 0600).  The message states the code,
  * its validity in minutes and that the appliance never asks for it by
- * phone; it holds no link.  Runs in mycertd's request threads: the
- * mailer is safe to use from several threads at once.
+ * phone; it holds no link.  The reminder states the store's serial,
+ * its expiry date and the days left, and that it can be renewed in the
+ * portal while it stays valid; it holds no link either.  Runs in
+ * mycertd's request threads and its housekeeping: the mailer is safe to
+ * use from several threads at once.
  */
 #ifndef MYCERT_MAIL_H
 #define MYCERT_MAIL_H
+
+#include <time.h>
 
 #include "config.h"
 #include "err.h"
@@ -44,5 +49,16 @@ void mail_close(struct mailer *m);
 int mail_send_code(struct mailer *m, const char *to, const char *code,
 		   unsigned minutes, const char *lang, struct err *e)
 	MUST_CHECK;
+
+/* Tells the holder at to that the store serial expires at not_after: the
+ * local date and the whole days left at now ("less than a day" under
+ * one), that it can be renewed in the portal and stays valid until the
+ * new one is installed.  lang as for mail_send_code.  Error ERR_INPUT for
+ * an address refused as above or a serial that is not 1 to 64 hex
+ * digits: nothing is sent.  Error ERR_MAIL when the delivery failed, with
+ * a message for the log (never the address). */
+int mail_send_reminder(struct mailer *m, const char *to, const char *serial,
+		       time_t not_after, time_t now, const char *lang,
+		       struct err *e) MUST_CHECK;
 
 #endif

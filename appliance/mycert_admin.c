@@ -1,7 +1,8 @@
 /*
  * mycert_admin.c: mycert-admin, the security officers' command line.
  *
- * Issues stores, lists and shows certificates, and runs the CA steps of
+ * Issues stores, lists, shows and revokes certificates, publishes the
+ * CRL (after each revocation and on demand), and runs the CA steps of
  * provisioning (self-signed CA, CSR, import of a signed CA certificate,
  * audit certificate).  Runs as the officer, reads the configuration and
  * the PIN file; its arguments (an identity, a subject) are checked like
@@ -20,6 +21,7 @@
 #include <openssl/pem.h>
 
 #include "config.h"
+#include "crl.h"
 #include "err.h"
 #include "files.h"
 #include "issue.h"
@@ -68,7 +70,8 @@ static const char usage_text[] =
 	"  revoke SERIAL --reason R\n"
 	"                      revoke (R: unspecified, keyCompromise,\n"
 	"                      affiliationChanged, superseded,\n"
-	"                      cessationOfOperation)\n"
+	"                      cessationOfOperation), then publish a CRL\n"
+	"  crl                 publish a new CRL now\n"
 	"  init-db             create the database named in CONF\n"
 	"\n"
 	"CA (provisioning):\n"
@@ -111,6 +114,10 @@ status_now(const struct storage_cert *c, time_t now)
 {
 	if (strcmp(c->status, "active") == 0 && c->not_after < now) {
 		return "expired";
+	}
+	/* Still valid, beside the store that renewed it. */
+	if (strcmp(c->status, "active") == 0 && c->superseded_by[0] != '\0') {
+		return "replaced";
 	}
 	return c->status;
 }
@@ -235,7 +242,7 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 	struct issue_args ia = { 0 };
 	struct issue_result r = { 0 };
 	char *tmp = NULL;
-	int rc = -1;
+	int rc = -1, placed;
 
 	if (parse_issue(argc, argv, &ia, e) != 0 || check_stdout(e) != 0) {
 		return -1;
@@ -259,7 +266,8 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 		unlink(tmp);
 		goto out;
 	}
-	if (files_commit(tmp, ia.out, e) != 0) {
+	placed = files_commit(tmp, ia.out, e) == 0;
+	if (!placed) {
 		/* Someone made ia.out meanwhile: the store is still whole,
 		 * beside it. */
 		fprintf(stderr, "mycert-admin: warning: %s; store %s is in %s "
@@ -267,7 +275,7 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 	}
 	fprintf(stderr, "mycert-admin: issued serial=%s ehealth_id=%s "
 		"file=%s\n", r.cert.serial, r.cert.ehealth_id,
-		e->code == ERR_NONE ? ia.out : tmp);
+		placed ? ia.out : tmp);
 	rc = print_password(a, &r, e);
 out:
 	free(tmp);
@@ -304,6 +312,38 @@ parse_reason(const char *name, int *code, struct err *e)
 		     "affiliationChanged, superseded, cessationOfOperation");
 }
 
+/* Publishes a new CRL with the CA key in the token (db already open). */
+static int
+publish_crl(struct admin *a, struct err *e)
+{
+	struct crl_result r;
+	char next[32];
+
+	if ((a->token == NULL && open_token(a, e) != 0) ||
+	    (a->issuer == NULL &&
+	     issue_open(a->cfg, a->token, &a->issuer, e) != 0) ||
+	    crl_publish(a->cfg, a->issuer, a->db, time(NULL), &r, e) != 0) {
+		return -1;
+	}
+	format_time(r.next_update, next);
+	fprintf(stderr, "mycert-admin: published CRL number=%lld revoked=%ld "
+		"file=%s next_update=%s\n", r.number, r.revoked, r.path, next);
+	return 0;
+}
+
+static int
+cmd_crl(struct admin *a, int argc, char **argv, struct err *e)
+{
+	(void)argv;
+	if (argc != 1) {
+		return usage(e, "crl takes no argument");
+	}
+	if (storage_open(a->cfg->database, &a->db, e) != 0) {
+		return -1;
+	}
+	return publish_crl(a, e);
+}
+
 static int
 cmd_revoke(struct admin *a, int argc, char **argv, struct err *e)
 {
@@ -335,6 +375,16 @@ cmd_revoke(struct admin *a, int argc, char **argv, struct err *e)
 	}
 	fprintf(stderr, "mycert-admin: revoked serial=%s reason=%s\n",
 		serial, reason);
+	/* The revocation stands either way; relying parties learn of it
+	 * through OCSP at once and through the next CRL. */
+	if (publish_crl(a, e) != 0) {
+		char why[sizeof(e->msg)];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		return err_set(e, e->code, "certificate %s is revoked, but no "
+			       "new CRL could be published (%.300s); publish "
+			       "one with: mycert-admin crl", serial, why);
+	}
 	return 0;
 }
 
@@ -773,6 +823,7 @@ static const struct command {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "revoke", cmd_revoke },
+	{ "crl", cmd_crl },
 	{ "init-db", cmd_init_db },
 	{ "ca-selfsign", cmd_ca_selfsign },
 	{ "ca-csr", cmd_ca_csr },

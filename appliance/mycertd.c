@@ -1,14 +1,23 @@
 /*
- * mycertd.c: the daemon.  Serves the professionals' HTTPS front (web/),
- * runs issuance on worker threads (portal.c) and housekeeping on its main
- * thread, and stops cleanly on SIGTERM or SIGINT: requests in flight
- * finish, running generations finish, the database is closed, every held
- * password is wiped.  Refuses to start, with a message that says what to
- * fix, when the configuration, the token, the keys or the database are
- * not usable.  Logs one key=value line per event on standard error.
+ * mycertd.c: the daemon.  Serves the professionals' HTTPS front (web/)
+ * and the plain-HTTP status listener (web/status.c: CRL, CA certificate,
+ * OCSP), runs issuance on worker threads (portal.c) and housekeeping and
+ * CRL publishing on its main thread, and stops cleanly on SIGTERM or
+ * SIGINT: requests in flight finish, running generations finish, the
+ * database is closed, every held password is wiped.  Refuses to start,
+ * with a message that says what to fix, when the configuration, the
+ * token, the keys, the database or the publish folder are not usable.
+ * Logs one key=value line per event on standard error.
+ *
+ * CRLs: one is published at start, then whenever crl_needs_publish says
+ * so: checked every HOUSEKEEPING_SECONDS (revocations by mycert-admin in
+ * another process are seen there) and at once after a revocation by the
+ * portal, whose hook sends SIGUSR1 to the main thread (an operator may
+ * send SIGUSR1 too).  Only the main thread publishes.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +25,17 @@
 #include <time.h>
 
 #include "config.h"
+#include "crl.h"
 #include "devportal.h"
 #include "err.h"
 #include "issue.h"
 #include "log.h"
 #include "mail.h"
+#include "ocsp.h"
 #include "portal.h"
 #include "secret.h"
+#include "status.h"
+#include "storage.h"
 #include "token.h"
 #include "web.h"
 
@@ -38,6 +51,12 @@ struct daemon {
 	EVP_PKEY *dev_key;
 	struct portal *portal;
 	struct web *web;
+	struct ocsp_responder *ocsp;
+	struct status_server *status;
+	struct storage *db;		/* the main thread's, for CRLs */
+	struct crl_watch watch;
+	pthread_mutex_t publish_lock;	/* one CRL publisher at a time */
+	pthread_t main_thread;		/* woken by SIGUSR1 to publish */
 };
 
 static int
@@ -68,6 +87,60 @@ parse_args(int argc, char **argv, struct daemon *d, struct err *e)
 	return 0;
 }
 
+/* Publishes a new CRL when crl_needs_publish says one is due; logs it.
+ * Called by the main thread only; the lock keeps two publishers of this
+ * process apart should another caller appear (crl.h locks between
+ * processes). */
+static int
+publish_crl(struct daemon *d, struct err *e)
+{
+	struct crl_result r;
+	const char *why = "";
+	time_t now = time(NULL);
+	int needed = 0, rc = 0;
+
+	pthread_mutex_lock(&d->publish_lock);
+	if (crl_needs_publish(d->cfg, d->db, now, &d->watch, &needed, &why,
+			      e) != 0) {
+		rc = -1;
+	} else if (needed && crl_publish(d->cfg, d->issuer, d->db, now, &r,
+					 e) != 0) {
+		rc = -1;
+	} else if (needed) {
+		crl_watch_update(&d->watch, &r);
+		log_event("info", "crl-published", "number=%lld revoked=%ld "
+			  "next_update=%lld why=\"%s\"", r.number, r.revoked,
+			  (long long)r.next_update, why);
+	}
+	pthread_mutex_unlock(&d->publish_lock);
+	return rc;
+}
+
+/* The portal's revocation hook (request threads): wakes the main thread,
+ * which publishes.  Signals coalesce: a burst gives one or two CRLs. */
+static void
+wake_publisher(void *arg)
+{
+	struct daemon *d = arg;
+
+	pthread_kill(d->main_thread, SIGUSR1);
+}
+
+/* The OCSP responder, the first CRL and the status listener. */
+static int
+start_status(struct daemon *d, struct err *e)
+{
+	struct status_params sp;
+
+	if (ocsp_open(d->cfg, d->issuer, d->token, &d->ocsp, e) != 0 ||
+	    storage_open(d->cfg->database, &d->db, e) != 0 ||
+	    publish_crl(d, e) != 0) {
+		return -1;
+	}
+	sp = (struct status_params){ d->cfg, d->ocsp };
+	return status_start(&sp, &d->status, e);
+}
+
 static int
 start(struct daemon *d, struct err *e)
 {
@@ -93,29 +166,64 @@ start(struct daemon *d, struct err *e)
 			e) != 0) {
 		return -1;
 	}
+	portal_on_revocation(d->portal, wake_publisher, d);
 	wp = (struct web_params){ d->cfg, d->portal, d->dev_key };
-	return web_start(&wp, &d->web, e);
+	/* The front first: its refusals (dev_portal) come before the first
+	 * CRL is recorded. */
+	if (web_start(&wp, &d->web, e) != 0) {
+		return -1;
+	}
+	return start_status(d, e);
 }
 
-/* Waits for SIGTERM or SIGINT, running housekeeping meanwhile. */
-static int
-serve(struct daemon *d, const sigset_t *stop)
+static long long
+monotonic_ms(void)
 {
-	struct timespec tick = { HOUSEKEEPING_SECONDS, 0 };
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits for SIGTERM or SIGINT, running housekeeping and the CRL check
+ * every HOUSEKEEPING_SECONDS meanwhile, and publishing at once on
+ * SIGUSR1.  Returns the stopping signal. */
+static int
+serve(struct daemon *d, const sigset_t *waited)
+{
+	const long long period = HOUSEKEEPING_SECONDS * 1000LL;
+	long long next = monotonic_ms() + period, left;
+	struct timespec tick;
 	struct err e = { 0 };
 	int sig;
 
 	for (;;) {
-		sig = sigtimedwait(stop, NULL, &tick);
-		if (sig > 0) {
+		left = next - monotonic_ms();
+		left = left < 0 ? 0 : left;
+		tick = (struct timespec){ left / 1000,
+					  (long)(left % 1000) * 1000000 };
+		sig = sigtimedwait(waited, NULL, &tick);
+		if (sig > 0 && sig != SIGUSR1) {
 			return sig;
 		}
 		if (sig < 0 && errno != EAGAIN && errno != EINTR) {
 			return 0;
 		}
-		if (portal_housekeeping(d->portal, time(NULL), &e) != 0) {
-			log_event("error", "housekeeping", "error=%s detail="
-				  "\"%s\"", err_code_name(e.code), e.msg);
+		if (sig < 0 && monotonic_ms() >= next) {
+			next = monotonic_ms() + period;
+			if (portal_housekeeping(d->portal, time(NULL),
+						&e) != 0) {
+				log_event("error", "housekeeping", "error=%s "
+					  "detail=\"%s\"",
+					  err_code_name(e.code), e.msg);
+			}
+		} else if (sig < 0) {
+			continue;	/* EINTR before the period ended */
+		}
+		if (publish_crl(d, &e) != 0) {
+			log_event("error", "crl-publish-failed", "error=%s "
+				  "detail=\"%s\"", err_code_name(e.code),
+				  e.msg);
 		}
 	}
 }
@@ -125,7 +233,10 @@ stop(struct daemon *d)
 {
 	/* Order: no new requests, then no new work, then the token. */
 	web_stop(d->web);
+	status_stop(d->status);
 	portal_close(d->portal);
+	ocsp_close(d->ocsp);
+	storage_close(d->db);
 	EVP_PKEY_free(d->dev_key);
 	issue_close(d->issuer);
 	token_close(d->token);
@@ -142,11 +253,14 @@ main(int argc, char **argv)
 	int sig;
 
 	secret_protect_process();
+	d.main_thread = pthread_self();
+	pthread_mutex_init(&d.publish_lock, NULL);
 	/* Blocked before any thread starts, so that only serve() gets them;
 	 * SIGPIPE from a closed connection must not kill the daemon. */
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &d, &e) != 0 || start(&d, &e) != 0) {
@@ -156,8 +270,9 @@ main(int argc, char **argv)
 		stop(&d);
 		return e.code == ERR_USAGE ? 2 : 1;
 	}
-	log_event("info", "started", "listen=%s dev_portal=%s",
-		  d.cfg->listen, d.cfg->dev_portal ? "on" : "off");
+	log_event("info", "started", "listen=%s status_listen=%s "
+		  "dev_portal=%s", d.cfg->listen, d.cfg->status_listen,
+		  d.cfg->dev_portal ? "on" : "off");
 	sig = serve(&d, &signals);
 	log_event("info", "stopping", "signal=%d", sig);
 	stop(&d);

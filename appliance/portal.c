@@ -30,6 +30,12 @@
 #define HELD_MAX 256		/* passwords waiting to be shown */
 #define RATE_SLOTS 256		/* addresses tracked by the rate limit */
 #define CODES_PER_HOUR 10	/* codes sent to one holder, all enrollments */
+#define DAY_SECONDS 86400
+#define GRACES_PER_ROUND 64	/* old stores revoked per housekeeping */
+#define REMINDERS_PER_ROUND 16	/* reminder mails per housekeeping */
+#define REMINDER_PAUSE 300	/* seconds without reminders after a
+				 * delivery failed */
+#define REMINDER_LANG "fr"	/* the holder's language is not kept */
 
 struct job {
 	long long enrollment_id;
@@ -40,6 +46,7 @@ struct job {
 	char profession_code[17];
 	char profession_label[257];
 	char email[255];
+	char renews[STORAGE_SERIAL_HEX + 1];
 	time_t queued_at;
 };
 
@@ -74,9 +81,23 @@ struct portal {
 
 	struct held_password held[HELD_MAX];
 	struct rate_slot rate[RATE_SLOTS];
+
+	void (*on_revocation)(void *);	/* portal_on_revocation */
+	void *on_revocation_arg;
+
+	time_t reminders_paused_until;	/* housekeeping's thread only */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
+
+/* Tells the daemon that a revocation was committed (portal.h). */
+static void
+revoked_notify(struct portal *p)
+{
+	if (p->on_revocation != NULL) {
+		p->on_revocation(p->on_revocation_arg);
+	}
+}
 
 static void
 base64url(const unsigned char *in, size_t n, char *out)
@@ -327,7 +348,11 @@ run_job(struct portal *p, struct job *j)
 	    (time_t)p->cfg->generation_timeout_seconds) {
 		return;		/* housekeeping fails it */
 	}
-	if (get_db(p, &db, &e) != 0 ||
+	if (get_db(p, &db, &e) != 0) {
+		goto fail;
+	}
+	if (j->renews[0] != '\0' ?
+	    issue_prepare_renewal(p->iss, &id, "web", &r, &e) != 0 :
 	    issue_prepare(p->iss, db, &id, "web", &r, &e) != 0) {
 		goto fail;
 	}
@@ -339,8 +364,9 @@ run_job(struct portal *p, struct job *j)
 	}
 	hold_password(p, j->enrollment_id, r.password, until);
 	log_event("info", "store-issued", "serial=%s ehealth_id=%s "
-		  "key_type=%s keygen_ms=%.1f sign_ms=%.1f p12_ms=%.1f "
-		  "total_ms=%.1f", r.cert.serial, r.cert.ehealth_id,
+		  "renews=%s key_type=%s keygen_ms=%.1f sign_ms=%.1f "
+		  "p12_ms=%.1f total_ms=%.1f", r.cert.serial,
+		  r.cert.ehealth_id, j->renews[0] != '\0' ? j->renews : "-",
 		  r.cert.key_type, r.timing.keygen_ms, r.timing.sign_ms,
 		  r.timing.p12_ms, r.timing.total_ms);
 	issue_result_wipe(&r);
@@ -413,6 +439,7 @@ enqueue(struct portal *p, const struct ctx *c, struct err *e)
 	memcpy(j->profession_label, c->s.profession_label,
 	       sizeof(j->profession_label));
 	memcpy(j->email, c->en.email, sizeof(j->email));
+	memcpy(j->renews, c->en.renews, sizeof(j->renews));
 	j->queued_at = c->now;
 	p->queue_len++;
 	pthread_cond_signal(&p->wake);
@@ -722,25 +749,59 @@ step_of(const struct ctx *c)
 	return PORTAL_STEP_HOME;
 }
 
-static int
-fill_store(struct ctx *c, struct portal_store *out, struct err *e)
+static void
+store_view(const struct storage_cert *cert, time_t now,
+	   struct portal_store *out)
 {
-	struct storage_cert cert;
-
 	memset(out, 0, sizeof(*out));
+	out->present = 1;
+	snprintf(out->serial, sizeof(out->serial), "%s", cert->serial);
+	snprintf(out->subject, sizeof(out->subject), "%s", cert->subject);
+	snprintf(out->email, sizeof(out->email), "%s", cert->email);
+	out->issued_at = cert->issued_at;
+	out->not_before = cert->not_before;
+	out->not_after = cert->not_after;
+	snprintf(out->status, sizeof(out->status), "%s",
+		 cert->not_after < now ? "expired" : "active");
+}
+
+/* Home's view of the holder's stores: the current one and, during a
+ * renewal's overlap, the one it replaces; whether "Renew" is offered. */
+static int
+fill_stores(const struct portal *p, struct ctx *c, struct portal_session *out,
+	    struct err *e)
+{
+	const struct portal_store *st = &out->store;
+	struct storage_cert cert;
+	int pending = 0, rc;
+
 	if (storage_active_cert(c->db, c->s.ehealth_id, &cert, e) != 0) {
 		return e->code == ERR_NOT_FOUND ? 0 : -1;
 	}
-	out->present = 1;
-	snprintf(out->serial, sizeof(out->serial), "%s", cert.serial);
-	snprintf(out->subject, sizeof(out->subject), "%s", cert.subject);
-	snprintf(out->email, sizeof(out->email), "%s", cert.email);
-	out->issued_at = cert.issued_at;
-	out->not_before = cert.not_before;
-	out->not_after = cert.not_after;
-	snprintf(out->status, sizeof(out->status), "%s",
-		 cert.not_after < c->now ? "expired" : "active");
+	store_view(&cert, c->now, &out->store);
 	storage_cert_clear(&cert);
+	rc = storage_download_pending(c->db, st->serial, &pending, e);
+	if (rc == 0 && storage_replaced_cert(c->db, st->serial, c->now, &cert,
+					     e) == 0) {
+		store_view(&cert, c->now, &out->replaced);
+		snprintf(out->replaced.status, sizeof(out->replaced.status),
+			 "replaced");
+		storage_cert_clear(&cert);
+	} else if (rc == 0 && e->code != ERR_NOT_FOUND) {
+		rc = -1;
+	}
+	if (rc != 0) {
+		return -1;
+	}
+	out->store_pending = pending;
+	if (out->replaced.present && !pending) {
+		out->replaced_until = st->issued_at +
+			(time_t)p->cfg->renewal_grace_days * DAY_SECONDS;
+	}
+	out->renewable = !out->replaced.present && !pending &&
+			 st->not_after > c->now &&
+			 st->not_after - c->now <=
+			 (time_t)p->cfg->renewal_window_days * DAY_SECONDS;
 	return 0;
 }
 
@@ -787,19 +848,28 @@ portal_session(struct portal *p, const char *session_id,
 			return -1;
 		}
 		out->download_ready = present && out->download_until > c.now;
+		out->renewing = c.en.renews[0] != '\0';
 	}
-	return fill_store(&c, &out->store, e);
+	return fill_stores(p, &c, out, e);
 }
 
 /* ---- the steps ----------------------------------------------------------- */
 
+/* Refuses a new store while the holder has a current one that has not
+ * expired, unless it is the one this enrollment renews ("": none). */
 static int
-refuse_if_active(struct ctx *c, struct err *e)
+refuse_if_active(struct ctx *c, const char *renews, struct err *e)
 {
 	struct storage_cert cert;
+	int blocks;
 
 	if (storage_active_cert(c->db, c->s.ehealth_id, &cert, e) == 0) {
+		blocks = cert.not_after > c->now &&
+			 strcmp(cert.serial, renews) != 0;
 		storage_cert_clear(&cert);
+		if (!blocks) {
+			return 0;
+		}
 		return err_set(e, ERR_ACTIVE_EXISTS, "this eHealthID already "
 			       "holds an active store");
 	}
@@ -812,17 +882,79 @@ portal_accept_terms(struct portal *p, const char *session_id, struct err *e)
 	struct ctx c;
 	long long id = 0;
 
-	if (load(p, session_id, &c, e) != 0 || refuse_if_active(&c, e) != 0) {
+	if (load(p, session_id, &c, e) != 0 ||
+	    refuse_if_active(&c, "", e) != 0) {
 		return -1;
 	}
-	if (in_state(&c, "terms_accepted")) {
+	if (in_state(&c, "terms_accepted") && c.en.renews[0] == '\0') {
 		return 0;
 	}
 	if (in_state(&c, "code_sent") || in_state(&c, "issuing")) {
 		return err_set(e, ERR_WRONG_STEP, "an enrollment is under way");
 	}
 	return storage_enrollment_start(c.db, c.hash, c.s.ehealth_id,
-					p->cfg->terms_version, c.now, &id, e);
+					p->cfg->terms_version, NULL, c.now,
+					&id, e);
+}
+
+int
+portal_renew(struct portal *p, const char *session_id, struct err *e)
+{
+	struct portal_session *v = NULL;
+	struct ctx c;
+	long long id = 0;
+	int rc = -1;
+
+	if (load(p, session_id, &c, e) != 0) {
+		return -1;
+	}
+	if (in_state(&c, "code_sent") || in_state(&c, "issuing")) {
+		return err_set(e, ERR_WRONG_STEP, "an enrollment is under way");
+	}
+	v = calloc(1, sizeof(*v));
+	if (v == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	if (fill_stores(p, &c, v, e) != 0) {
+		goto out;
+	}
+	if (!v->renewable) {
+		err_set(e, ERR_WRONG_STEP, "no store can be renewed now");
+		goto out;
+	}
+	if (in_state(&c, "terms_accepted") &&
+	    strcmp(c.en.renews, v->store.serial) == 0) {
+		rc = 0;
+		goto out;
+	}
+	rc = storage_enrollment_start(c.db, c.hash, c.s.ehealth_id,
+				      p->cfg->terms_version, v->store.serial,
+				      c.now, &id, e);
+	if (rc == 0) {
+		log_event("info", "renewal-started", "serial=%s ehealth_id=%s "
+			  "enrollment=%lld", v->store.serial, c.s.ehealth_id,
+			  id);
+	}
+out:
+	free(v);
+	return rc;
+}
+
+int
+portal_confirm_renewal(struct portal *p, const char *session_id,
+		       struct err *e)
+{
+	char old[STORAGE_SERIAL_HEX + 1];
+	struct ctx c;
+
+	if (load(p, session_id, &c, e) != 0 ||
+	    storage_renewal_switch(c.db, c.s.ehealth_id, c.now, old, e) != 0) {
+		return -1;
+	}
+	log_event("info", "renewal-switched", "serial=%s ehealth_id=%s "
+		  "reason=%d", old, c.s.ehealth_id, STORAGE_REASON_SUPERSEDED);
+	revoked_notify(p);
+	return 0;
 }
 
 /* Makes a code, mails it, then records its hash.  A mail that fails
@@ -887,7 +1019,7 @@ portal_submit_email(struct portal *p, const char *session_id,
 	if (c.en.code_sends >= p->cfg->code_max_sends + 1) {
 		return err_set(e, ERR_LIMIT, "no more codes for this request");
 	}
-	if (refuse_if_active(&c, e) != 0) {
+	if (refuse_if_active(&c, c.en.renews, e) != 0) {
 		return -1;
 	}
 	return send_code(p, &c, email, lang, "terms_accepted,code_sent", e);
@@ -986,7 +1118,7 @@ portal_submit_code(struct portal *p, const char *session_id, const char *code,
 		return locked ? err_set(e, ERR_LIMIT, "too many wrong codes")
 			      : err_set(e, ERR_INPUT, "wrong code");
 	}
-	if (refuse_if_active(&c, e) != 0) {
+	if (refuse_if_active(&c, c.en.renews, e) != 0) {
 		return -1;
 	}
 	return start_generation(p, &c, "code_sent", e);
@@ -1003,7 +1135,7 @@ portal_retry(struct portal *p, const char *session_id, struct err *e)
 	if (!in_state(&c, "failed")) {
 		return err_set(e, ERR_WRONG_STEP, "nothing to retry");
 	}
-	if (refuse_if_active(&c, e) != 0) {
+	if (refuse_if_active(&c, c.en.renews, e) != 0) {
 		return -1;
 	}
 	return start_generation(p, &c, "failed", e);
@@ -1057,9 +1189,9 @@ int
 portal_deactivate(struct portal *p, const char *session_id, int reason,
 		  struct err *e)
 {
-	struct storage_cert cert;
+	char serials[2][STORAGE_SERIAL_HEX + 1];
 	struct ctx c;
-	int rc;
+	int i, n = 0;
 
 	if (reason != PORTAL_REASON_UNSPECIFIED &&
 	    reason != PORTAL_REASON_KEY_COMPROMISE &&
@@ -1068,19 +1200,95 @@ portal_deactivate(struct portal *p, const char *session_id, int reason,
 		return err_set(e, ERR_INPUT, "choose a reason");
 	}
 	if (load(p, session_id, &c, e) != 0 ||
-	    storage_active_cert(c.db, c.s.ehealth_id, &cert, e) != 0) {
+	    storage_deactivate_holder(c.db, c.s.ehealth_id, reason, c.now,
+				      serials, &n, e) != 0) {
 		return -1;
 	}
-	rc = storage_revoke(c.db, cert.serial, reason, c.now, e);
-	if (rc == 0) {
+	for (i = 0; i < n; i++) {
 		log_event("info", "store-deactivated", "serial=%s "
-			  "ehealth_id=%s reason=%d", cert.serial,
+			  "ehealth_id=%s reason=%d", serials[i],
 			  c.s.ehealth_id, reason);
-		take_held(p, c.en.id, NULL);
-		rc = storage_session_detach(c.db, c.hash, e);
 	}
-	storage_cert_clear(&cert);
+	revoked_notify(p);
+	take_held(p, c.en.id, NULL);
+	return storage_session_detach(c.db, c.hash, e);
+}
+
+/* Revokes as superseded the old stores whose grace has ended. */
+static int
+end_graces(struct portal *p, struct storage *db, time_t now, struct err *e)
+{
+	char serial[STORAGE_SERIAL_HEX + 1];
+	time_t grace = (time_t)p->cfg->renewal_grace_days * DAY_SECONDS;
+	int n, rc = 0;
+
+	for (n = 0; n < GRACES_PER_ROUND; n++) {
+		if (storage_renewal_grace(db, now, grace, serial, e) != 0) {
+			rc = e->code == ERR_NOT_FOUND ? 0 : -1;
+			break;
+		}
+		log_event("info", "renewal-grace-ended", "serial=%s reason=%d",
+			  serial, STORAGE_REASON_SUPERSEDED);
+	}
+	if (n > 0) {
+		revoked_notify(p);
+	}
 	return rc;
+}
+
+/* Sends one claimed reminder; a failed delivery is forgotten (so that it
+ * is tried again) and pauses reminders.  Returns -1 to stop the round. */
+static int
+send_reminder(struct portal *p, struct storage *db,
+	      const struct storage_reminder *r, time_t now)
+{
+	struct err e = { 0 }, e2 = { 0 };
+
+	if (mail_send_reminder(p->mailer, r->email, r->serial, r->not_after,
+			       now, REMINDER_LANG, &e) == 0) {
+		log_event("info", "reminder-sent", "serial=%s days_before=%u",
+			  r->serial, r->days_before);
+		return 0;
+	}
+	log_event("warn", "reminder-failed", "serial=%s days_before=%u "
+		  "error=%s detail=\"%s\"", r->serial, r->days_before,
+		  err_code_name(e.code), e.msg);
+	/* An address refused by mail.c will not get better: keep the
+	 * record.  A delivery failure is tried again later. */
+	if (e.code != ERR_INPUT) {
+		if (storage_reminder_release(db, r->serial, r->days_before,
+					     &e2) != 0) {
+			log_event("error", "reminder-failed", "serial=%s "
+				  "detail=\"%s\"", r->serial, e2.msg);
+		}
+		p->reminders_paused_until = now + REMINDER_PAUSE;
+		return -1;
+	}
+	return 0;
+}
+
+/* Mails the expiry reminders due: each is recorded, then sent. */
+static int
+send_reminders(struct portal *p, struct storage *db, time_t now,
+	       struct err *e)
+{
+	struct storage_reminder r;
+	int n;
+
+	if (p->cfg->reminder_count == 0 || now < p->reminders_paused_until) {
+		return 0;
+	}
+	for (n = 0; n < REMINDERS_PER_ROUND; n++) {
+		if (storage_reminder_claim(db, now, p->cfg->reminder_points,
+					   p->cfg->reminder_count, &r,
+					   e) != 0) {
+			return e->code == ERR_NOT_FOUND ? 0 : -1;
+		}
+		if (send_reminder(p, db, &r, now) != 0) {
+			break;
+		}
+	}
+	return 0;
 }
 
 int
@@ -1102,7 +1310,20 @@ portal_housekeeping(struct portal *p, time_t now, struct err *e)
 			  "generations_timed_out=%d", revoked, erased,
 			  timed_out);
 	}
-	return 0;
+	if (revoked > 0) {
+		revoked_notify(p);
+	}
+	if (end_graces(p, db, now, e) != 0) {
+		return -1;
+	}
+	return send_reminders(p, db, now, e);
+}
+
+void
+portal_on_revocation(struct portal *p, void (*fn)(void *arg), void *arg)
+{
+	p->on_revocation = fn;
+	p->on_revocation_arg = arg;
 }
 
 int

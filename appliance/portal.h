@@ -5,7 +5,8 @@
  * it owns routing, cookies, CSRF comparison, headers and pages.  Here live
  * the rules: access check, sessions, terms, email, one-time code,
  * generation on worker threads, the password shown once, the download
- * window, deactivation and housekeeping.
+ * window, deactivation, renewal with its overlap, expiry reminders and
+ * housekeeping.
  *
  * Sessions are named by an id that only the browser keeps: the database
  * holds its SHA-256.  Codes are kept as a salted hash.  Passwords live in
@@ -54,7 +55,7 @@ enum portal_step {
 	PORTAL_STEP_ISSUED,		/* success page: password, download */
 };
 
-struct portal_store {		/* the holder's active store, if any */
+struct portal_store {		/* one store of the holder, if any */
 	int present;
 	char serial[STORAGE_SERIAL_HEX + 1];
 	char subject[512];
@@ -62,7 +63,8 @@ struct portal_store {		/* the holder's active store, if any */
 	time_t issued_at;
 	time_t not_before;
 	time_t not_after;
-	char status[16];	/* "active" ("expired" when past not_after) */
+	char status[16];	/* "active" ("expired" when past not_after,
+				 * "replaced" for the old one of a renewal) */
 };
 
 struct portal_session {
@@ -83,7 +85,18 @@ struct portal_session {
 	int download_ready;		/* the .p12 can be fetched */
 	time_t download_until;
 	char issued_serial[STORAGE_SERIAL_HEX + 1];
-	struct portal_store store;
+	struct portal_store store;	/* the current store */
+
+	/* Renewal (DESIGN.md section 1 step 9).  During the overlap the
+	 * current store is the new one and replaced the old one, valid
+	 * until the holder confirms the switch or the grace ends. */
+	struct portal_store replaced;
+	time_t replaced_until;	/* when the grace ends; 0 while the new
+				 * store is not downloaded (no switch yet) */
+	int store_pending;	/* the current store waits for its download */
+	int renewable;		/* inside the renewal window, no overlap:
+				 * home offers "Renew" */
+	int renewing;		/* the enrollment under way is a renewal */
 };
 
 struct portal;
@@ -115,10 +128,27 @@ int portal_logout(struct portal *p, const char *session_id, struct err *e)
 	MUST_CHECK;
 
 /* Step 3: records the acceptance and the terms' version.  ERR_ACTIVE_EXISTS
- * when the holder has an active store, ERR_WRONG_STEP when an enrollment
- * is past this point. */
+ * when the holder has a current store that has not expired (an expired
+ * one does not block: the new store replaces it at issuance),
+ * ERR_WRONG_STEP when an enrollment is past this point. */
 int portal_accept_terms(struct portal *p, const char *session_id,
 			struct err *e) MUST_CHECK;
+
+/* Step 9, renewal: step 3 for a new store that replaces the current one,
+ * which stays valid meanwhile; the next steps are those of a request.
+ * Only while session.renewable holds (inside the renewal window, not
+ * expired, downloaded, no overlap under way), else ERR_WRONG_STEP, as
+ * when an enrollment is past this point.  At issuance the old store is
+ * marked replaced by the new one; both stay valid until the switch. */
+int portal_renew(struct portal *p, const char *session_id, struct err *e)
+	MUST_CHECK;
+
+/* The switch of a renewal: the holder says the new store is installed;
+ * the old one is revoked at once as superseded.  ERR_WRONG_STEP while
+ * the new store has not been downloaded; ERR_NOT_FOUND (a session that
+ * is gone, or) no store being replaced. */
+int portal_confirm_renewal(struct portal *p, const char *session_id,
+			   struct err *e) MUST_CHECK;
 
 /* Step 4 and 5: checks the email (ERR_INPUT), records it, makes a code,
  * sends it (ERR_MAIL: nothing recorded then). */
@@ -163,19 +193,38 @@ int portal_download(struct portal *p, const char *session_id,
 #define PORTAL_REASON_AFFILIATION_CHANGED 3
 #define PORTAL_REASON_CESSATION 5
 
-/* Step 8: revokes the holder's active store at once, with reason.
- * ERR_NOT_FOUND when there is none. */
+/* Step 8: revokes the holder's current store at once, with reason;
+ * during a renewal's overlap the old store too (deactivation stops every
+ * store of the holder: a reason such as a key compromise or changed
+ * details holds for both).  ERR_NOT_FOUND when there is none. */
 int portal_deactivate(struct portal *p, const char *session_id, int reason,
 		      struct err *e) MUST_CHECK;
 
 /* Closes download windows (erasing the .p12, revoking a store that was
- * never downloaded), fails generations past their timeout, and purges
- * expired sessions, codes and assertion ids.  Called by the daemon every
- * few seconds; safe to call at any time. */
+ * never downloaded: the store a renewal was to replace is current
+ * again), fails generations past their timeout, purges expired sessions,
+ * codes and assertion ids, revokes as superseded the old stores whose
+ * grace ended (renewal_grace_days after the new one was issued, once it
+ * was downloaded), and mails the expiry reminders due (reminder_days).
+ * A reminder is recorded before it is sent, so it goes out at most once
+ * per store and point; a delivery that fails is forgotten and tried
+ * again after a pause.  Reminders are in French: the holder's language
+ * is not kept.  Called by the daemon every few seconds, from one
+ * thread. */
 int portal_housekeeping(struct portal *p, time_t now, struct err *e)
 	MUST_CHECK;
 
 /* 0 when the token and the database answer. */
 int portal_health(struct portal *p, struct err *e) MUST_CHECK;
+
+/* Sets the function called after every revocation the portal commits
+ * (portal_deactivate, the housekeeping's automatic revocations), so that
+ * the daemon publishes a new CRL at once instead of at its next check.
+ * fn runs on the thread that revoked (a request thread, or the caller of
+ * portal_housekeeping), after the transaction: it must return at once
+ * (mycertd only wakes its publisher) and must not call the portal.  Set
+ * it before the portal serves; NULL removes it. */
+void portal_on_revocation(struct portal *p, void (*fn)(void *arg),
+			  void *arg);
 
 #endif

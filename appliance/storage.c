@@ -121,6 +121,52 @@ static const char *const migrations[] = {
 	"  sent_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (serial, days_before)"
 	");",
+
+	/* 3 -> 4: the audit log and its signed checkpoints (audit.h,
+	 * storage_audit.c).  The triggers keep both append-only: no change,
+	 * no removal, seq 1, 2, 3... without gaps, checkpoints that grow. */
+	"CREATE TABLE audit_log ("
+	"  seq INTEGER PRIMARY KEY CHECK (seq > 0),"
+	"  ts_ms INTEGER NOT NULL CHECK (ts_ms >= 0),"
+	"  actor TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  leaf BLOB NOT NULL CHECK (length(leaf) = 32)"
+	");"
+	"CREATE TABLE audit_checkpoints ("
+	"  tree_size INTEGER PRIMARY KEY CHECK (tree_size > 0),"
+	"  root BLOB NOT NULL CHECK (length(root) = 32),"
+	"  ts_ms INTEGER NOT NULL,"
+	"  appliance_id TEXT NOT NULL,"
+	"  signature BLOB NOT NULL,"
+	"  frontier BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER audit_log_append BEFORE INSERT ON audit_log"
+	"  WHEN NEW.seq IS NOT"
+	"    (SELECT coalesce(max(seq), 0) + 1 FROM audit_log)"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_log: seq out of turn'); END;"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+	"CREATE TRIGGER audit_checkpoints_append BEFORE INSERT"
+	"  ON audit_checkpoints"
+	"  WHEN NEW.tree_size <= (SELECT coalesce(max(tree_size), 0)"
+	"    FROM audit_checkpoints)"
+	"    OR NEW.tree_size > (SELECT coalesce(max(seq), 0) FROM audit_log)"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_checkpoints: size out of turn');"
+	"  END;"
+	"CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE"
+	"  ON audit_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only');"
+	"  END;"
+	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE"
+	"  ON audit_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only');"
+	"  END;",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
@@ -486,6 +532,8 @@ storage_record_issuance(struct storage *s, const struct storage_holder *h,
 	}
 	if (upsert_holder(s, h, c->issued_at, e) != 0 ||
 	    insert_enrollment(s, c, c->issued_at, &enrollment, e) != 0 ||
+	    storage_supersede_current(s, c->ehealth_id, NULL, c->serial,
+				      c->issued_at, e) != 0 ||
 	    storage_insert_cert(s, c, enrollment, e) != 0 ||
 	    storage_exec(s, "COMMIT", "committing the issuance", e) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -525,6 +573,10 @@ read_cert_row(sqlite3_stmt *st, struct storage_cert *c)
 				       ? -1 : sqlite3_column_int(st, 11);
 	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s",
 		 (const char *)sqlite3_column_text(st, 12));
+	if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
+		snprintf(c->superseded_by, sizeof(c->superseded_by), "%s",
+			 (const char *)sqlite3_column_text(st, 15));
+	}
 	c->der = der_len > 0 ? malloc((size_t)der_len) : NULL;
 	if (c->der != NULL) {
 		memcpy(c->der, der, (size_t)der_len);
@@ -542,7 +594,8 @@ read_cert_row(sqlite3_stmt *st, struct storage_cert *c)
 #define CERT_COLUMNS                                                         \
 	"c.serial, c.ehealth_id, c.subject, c.email, c.key_type, e.channel, " \
 	"c.not_before, c.not_after, c.issued_at, c.status, c.revoked_at, "   \
-	"c.revocation_reason, c.fingerprint, c.enrollment_id, c.der "        \
+	"c.revocation_reason, c.fingerprint, c.enrollment_id, c.der, "       \
+	"c.superseded_by "                                                   \
 	"FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id "
 
 int

@@ -17,7 +17,7 @@
 
 #include "err.h"
 
-#define STORAGE_SCHEMA_VERSION 3
+#define STORAGE_SCHEMA_VERSION 4
 #define STORAGE_SERIAL_HEX 32	/* 16 bytes */
 
 struct storage;
@@ -69,8 +69,10 @@ int storage_has_active(struct storage *s, const char *ehealth_id,
 
 /* In one transaction: records the holder (new or updated), an enrollment
  * of the given channel in state "issued" with the verified email, and the
- * certificate as "active".  Error ERR_ACTIVE_EXISTS when the database
- * refuses a second active store; nothing is written then. */
+ * certificate as "active"; a current store that has expired by
+ * cert->issued_at is marked superseded by it first.  Error
+ * ERR_ACTIVE_EXISTS when the database refuses a second active store;
+ * nothing is written then. */
 int storage_record_issuance(struct storage *s,
 			    const struct storage_holder *holder,
 			    const struct storage_cert *cert, struct err *e)
@@ -125,6 +127,8 @@ struct storage_enrollment {
 	time_t code_expires;
 	unsigned code_tries;	/* wrong tries so far */
 	unsigned code_sends;
+	char renews[STORAGE_SERIAL_HEX + 1];	/* the store a renewal
+						 * replaces; "" when none */
 };
 
 /* Login: in one transaction records the holder, the assertion's jti (a
@@ -153,11 +157,12 @@ int storage_enrollment_get(struct storage *s, long long id,
 	MUST_CHECK;
 
 /* A new web enrollment in state terms_accepted, made the session's
- * current one. */
+ * current one.  renews names the store a renewal replaces (NULL for a
+ * first request). */
 int storage_enrollment_start(struct storage *s, const char *session_hash,
 			     const char *ehealth_id, const char *terms_version,
-			     time_t now, long long *id, struct err *e)
-	MUST_CHECK;
+			     const char *renews, time_t now, long long *id,
+			     struct err *e) MUST_CHECK;
 
 /* Records the email and a new code (hash, salt, expiry); state code_sent;
  * tries reset, sends + 1.  Only from the states listed in from (a
@@ -188,8 +193,12 @@ int storage_codes_sent_since(struct storage *s, const char *ehealth_id,
 
 /* In one transaction: the enrollment (which must still be issuing) moves
  * to issued, the certificate is recorded active, and the .p12 waits for
- * its download by that session until window_until.  ERR_WRONG_STEP when
- * the enrollment is no longer issuing (timed out, cancelled); nothing is
+ * its download by that session until window_until.  Before the new row,
+ * the holder's current store is marked superseded by the new one when
+ * the enrollment renews it (both stay valid: the overlap), or when it
+ * has expired (cert->issued_at is the time).  ERR_WRONG_STEP when the
+ * enrollment is no longer issuing (timed out, cancelled),
+ * ERR_ACTIVE_EXISTS when another valid store is current; nothing is
  * written then. */
 int storage_record_web_issuance(struct storage *s, long long enrollment_id,
 				const struct storage_cert *cert,
@@ -211,17 +220,89 @@ int storage_pending_state(struct storage *s, long long enrollment_id,
 			  int *present, time_t *until, char *serial,
 			  struct err *e) MUST_CHECK;
 
-/* The holder's active certificate; ERR_NOT_FOUND when none. */
+/* The holder's current certificate: active and not superseded (it may
+ * have expired: compare not_after); ERR_NOT_FOUND when none. */
 int storage_active_cert(struct storage *s, const char *ehealth_id,
 			struct storage_cert *out, struct err *e) MUST_CHECK;
 
-/* Revokes an active certificate (RFC 5280 reason).  ERR_NOT_FOUND for an
+/* Revokes an active certificate (RFC 5280 reason).  When it supersedes a
+ * store still valid (a renewal not switched yet), that store becomes the
+ * current one again, in the same transaction.  ERR_NOT_FOUND for an
  * unknown serial, ERR_WRONG_STEP when it is not active. */
 int storage_revoke(struct storage *s, const char *serial, int reason,
 		   time_t now, struct err *e) MUST_CHECK;
 
+/* ---- renewal and expiry (storage_flow.c) ------------------------------- */
+
+#define STORAGE_REASON_SUPERSEDED 4	/* RFC 5280 CRLReason superseded */
+
+/* The store that new_serial replaces and that is still valid at now
+ * (active, not expired): the old one of a renewal's overlap.
+ * ERR_NOT_FOUND when none. */
+int storage_replaced_cert(struct storage *s, const char *new_serial,
+			  time_t now, struct storage_cert *out, struct err *e)
+	MUST_CHECK;
+
+/* Sets *pending to 1 while the .p12 of serial waits for its download. */
+int storage_download_pending(struct storage *s, const char *serial,
+			     int *pending, struct err *e) MUST_CHECK;
+
+/* The switch of a renewal, confirmed by the holder: in one transaction,
+ * the store that the holder's current store replaces is revoked as
+ * superseded; its serial is written to replaced.  ERR_NOT_FOUND when
+ * there is no overlap, ERR_WRONG_STEP while the new store has not been
+ * downloaded. */
+int storage_renewal_switch(struct storage *s, const char *ehealth_id,
+			   time_t now, char replaced[STORAGE_SERIAL_HEX + 1],
+			   struct err *e) MUST_CHECK;
+
+/* Deactivation by the holder: in one transaction, revokes the current
+ * store with reason and, during an overlap, the store it replaces too.
+ * *count says how many were revoked; serials gets their serials
+ * (current first).  ERR_NOT_FOUND when the holder has no current store. */
+int storage_deactivate_holder(struct storage *s, const char *ehealth_id,
+			      int reason, time_t now,
+			      char serials[2][STORAGE_SERIAL_HEX + 1],
+			      int *count, struct err *e) MUST_CHECK;
+
+/* The end of a grace period: in one transaction, revokes as superseded
+ * one store still valid whose successor is active, was issued at or
+ * before now - grace_seconds and has been downloaded; its serial is
+ * written to serial.  ERR_NOT_FOUND when no grace has ended (call it
+ * until then). */
+int storage_renewal_grace(struct storage *s, time_t now, time_t grace_seconds,
+			  char serial[STORAGE_SERIAL_HEX + 1], struct err *e)
+	MUST_CHECK;
+
+/* An expiry reminder to send: one configured point (days before expiry)
+ * of one current store. */
+struct storage_reminder {
+	char serial[STORAGE_SERIAL_HEX + 1];
+	char email[255];
+	time_t not_after;
+	unsigned days_before;
+};
+
+/* Claims the next reminder due at now, in one transaction: among the
+ * current stores (active, not superseded, not expired, downloaded), one
+ * whose time left is at most the largest of points (days, ascending, at
+ * most 8), for the smallest point that covers its time left, and that
+ * has no record in reminders for that point yet; the record is written
+ * before the function returns, so that a reminder goes out at most once.
+ * ERR_NOT_FOUND when none is due. */
+int storage_reminder_claim(struct storage *s, time_t now,
+			   const unsigned *points, size_t npoints,
+			   struct storage_reminder *out, struct err *e)
+	MUST_CHECK;
+
+/* Forgets the record of a reminder whose mail could not be sent, so that
+ * the next claim tries it again. */
+int storage_reminder_release(struct storage *s, const char *serial,
+			     unsigned days_before, struct err *e) MUST_CHECK;
+
 /* Housekeeping.  Closes download windows that ended: the .p12 is erased,
- * and a store never downloaded is revoked (cessationOfOperation).  Fails
+ * and a store never downloaded is revoked (cessationOfOperation); the
+ * store it was to replace, if any, is current again.  Fails
  * issuing enrollments not updated since cutoff.  Purges expired sessions
  * and assertion ids.  Each step is its own transaction. */
 int storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
@@ -266,5 +347,84 @@ int storage_crl_latest(struct storage *s, long long *number,
  * revocation time. */
 int storage_revocations(struct storage *s, long *count, time_t *latest,
 			struct err *e) MUST_CHECK;
+
+/* ---- the audit log (storage_audit.c) ------------------------------------ */
+
+#define STORAGE_AUDIT_SCHEMA 4	/* the schema version that added it */
+
+struct audit_entry;
+struct audit_checkpoint;
+
+/* Appends an entry (checked by audit_entry_check) inside the caller's
+ * open transaction, so that it is committed with the change it records
+ * or not at all: seq is the last one + 1, ts_ms 0 means now, and the
+ * leaf hash of its canonical bytes is stored with it.  a->seq is
+ * ignored.  Without an open transaction: ERR_INTERNAL.  On error the
+ * caller rolls its transaction back, as after any failed step. */
+int storage_audit_append(struct storage *s, const struct audit_entry *a,
+			 struct err *e) MUST_CHECK;
+
+/* Appends one entry, or n entries, in a transaction of its own: for
+ * events that change nothing else (a refusal, a failed code, the start
+ * and stop of the daemon). */
+int storage_audit_record(struct storage *s, const struct audit_entry *a,
+			 struct err *e) MUST_CHECK;
+int storage_audit_record_many(struct storage *s, const struct audit_entry *a,
+			      size_t n, struct err *e) MUST_CHECK;
+
+/* Where the log stands. */
+struct storage_audit_state {
+	long long size;			/* the last seq (0: empty log) */
+	long long checkpoint_size;	/* of the last checkpoint (0: none) */
+	long long checkpoint_ms;	/* its time */
+	long long first_unsigned_ms;	/* time of entry checkpoint_size + 1
+					 * (0 when there is none) */
+};
+
+int storage_audit_state(struct storage *s, struct storage_audit_state *out,
+			struct err *e) MUST_CHECK;
+
+/* What storage_audit_read calls.  A callback returns 0 to go on, or -1
+ * with e set to stop the read (which then returns -1).  The records
+ * passed are valid only during the call; text fields may be NULL in a
+ * database altered by hand, and leaf is NULL when the stored one is not
+ * 32 bytes.  Any callback may be NULL.  Only entries with seq > after
+ * go to entry (begin counts them all). */
+struct storage_audit_reader {
+	int (*begin)(long long entries, long long checkpoints, void *arg,
+		     struct err *e);
+	long long after;
+	int (*entry)(const struct audit_entry *a, const unsigned char *leaf,
+		     void *arg, struct err *e);
+	int (*checkpoint)(const struct audit_checkpoint *c, void *arg,
+			  struct err *e);
+	void *arg;
+};
+
+/* Reads, in one snapshot (a read transaction; not inside another one):
+ * the number of entries (seq <= upto) and of checkpoints, the entries
+ * with seq <= upto (every one when upto is 0) in seq order, then the
+ * checkpoints by size. */
+int storage_audit_read(struct storage *s, long long upto,
+		       const struct storage_audit_reader *r, struct err *e)
+	MUST_CHECK;
+
+/* Calls fn with the checkpoint of that size; ERR_NOT_FOUND when none. */
+int storage_audit_checkpoint_get(struct storage *s, long long tree_size,
+				 int (*fn)(const struct audit_checkpoint *,
+					   void *, struct err *),
+				 void *arg, struct err *e) MUST_CHECK;
+
+/* Stores a signed checkpoint.  ERR_WRONG_STEP when one of that size or
+ * larger exists already (another process made it meanwhile). */
+int storage_audit_add_checkpoint(struct storage *s,
+				 const struct audit_checkpoint *c,
+				 struct err *e) MUST_CHECK;
+
+/* Opens the database read-only, without migrating it (mycert-audit
+ * export): refuses a schema older than STORAGE_AUDIT_SCHEMA or newer
+ * than this build's. */
+int storage_open_readonly(const char *path, struct storage **out,
+			  struct err *e) MUST_CHECK;
 
 #endif

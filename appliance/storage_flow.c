@@ -1,7 +1,15 @@
 /*
  * storage_flow.c: the web flow's records (see storage.h): sessions,
- * enrollments and their codes, pending downloads, revocation,
- * housekeeping.  Each write is one IMMEDIATE transaction.
+ * enrollments and their codes, pending downloads, revocation, renewal
+ * and its overlap, expiry reminders, housekeeping.  Each write is one
+ * IMMEDIATE transaction.
+ *
+ * A renewal's overlap lives in certificates.superseded_by: the old row
+ * names its successor and stays active (valid) until the switch.  The
+ * rule "one current store per eHealthID" (a partial unique index) counts
+ * only rows not superseded, and SQLite checks it per statement: the old
+ * row is always marked before the new one is inserted, and a revoked
+ * successor is revoked before the old row is made current again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,8 +297,8 @@ storage_enrollment_get(struct storage *s, long long id,
 	memset(out, 0, sizeof(*out));
 	if (storage_prepare(s, "SELECT id, ehealth_id, state, email, failure, "
 			    "terms_version, updated_at, code_hash, code_salt, "
-			    "code_expires, code_tries, code_sends FROM "
-			    "enrollments WHERE id = ?1", &st, e) != 0) {
+			    "code_expires, code_tries, code_sends, renews "
+			    "FROM enrollments WHERE id = ?1", &st, e) != 0) {
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, id);
@@ -313,6 +321,7 @@ storage_enrollment_get(struct storage *s, long long id,
 		out->code_expires = sqlite3_column_int64(st, 9);
 		out->code_tries = (unsigned)sqlite3_column_int(st, 10);
 		out->code_sends = (unsigned)sqlite3_column_int(st, 11);
+		copy_column(out->renews, sizeof(out->renews), st, 12);
 	}
 	sqlite3_finalize(st);
 	if (row == 0) {
@@ -324,7 +333,8 @@ storage_enrollment_get(struct storage *s, long long id,
 int
 storage_enrollment_start(struct storage *s, const char *session_hash,
 			 const char *ehealth_id, const char *terms_version,
-			 time_t now, long long *id, struct err *e)
+			 const char *renews, time_t now, long long *id,
+			 struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -334,14 +344,16 @@ storage_enrollment_start(struct storage *s, const char *session_hash,
 	}
 	if (storage_prepare(s, "INSERT INTO enrollments (ehealth_id, channel, "
 			    "state, terms_version, session_hash, created_at, "
-			    "updated_at) VALUES (?1, 'web', 'terms_accepted', "
-			    "?2, ?3, ?4, ?4)", &st, e) != 0) {
+			    "updated_at, renews) VALUES (?1, 'web', "
+			    "'terms_accepted', ?2, ?3, ?4, ?4, ?5)", &st,
+			    e) != 0) {
 		goto fail;
 	}
 	bind_text(st, 1, ehealth_id);
 	bind_text(st, 2, terms_version);
 	bind_text(st, 3, session_hash);
 	sqlite3_bind_int64(st, 4, now);
+	bind_text(st, 5, renews);
 	if (storage_step_done(s, st, "starting the enrollment", e) != 0) {
 		goto fail;
 	}
@@ -535,17 +547,45 @@ insert_pending(struct storage *s, const char *serial, long long enrollment,
 }
 
 int
+storage_supersede_current(struct storage *s, const char *ehealth_id,
+			  const char *renews, const char *new_serial,
+			  time_t now, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE certificates SET superseded_by = ?3 "
+			    "WHERE ehealth_id = ?1 AND status = 'active' AND "
+			    "superseded_by IS NULL AND (serial = ?2 OR "
+			    "not_after <= ?4)", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, ehealth_id);
+	bind_text(st, 2, renews != NULL && renews[0] != '\0' ? renews : NULL);
+	bind_text(st, 3, new_serial);
+	sqlite3_bind_int64(st, 4, now);
+	rc = storage_step_done(s, st, "marking the store replaced", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 storage_record_web_issuance(struct storage *s, long long enrollment_id,
 			    const struct storage_cert *cert,
 			    const char *session_hash, const unsigned char *p12,
 			    size_t p12_len, time_t window_until, struct err *e)
 {
+	struct storage_enrollment en;
+
 	if (storage_begin(s, e) != 0) {
 		return -1;
 	}
 	if (check_state(s, enrollment_id, "issuing", e) != 0 ||
+	    storage_enrollment_get(s, enrollment_id, &en, e) != 0 ||
 	    move_enrollment(s, enrollment_id, "issued", NULL, cert->issued_at,
 			    e) != 0 ||
+	    storage_supersede_current(s, cert->ehealth_id, en.renews,
+				      cert->serial, cert->issued_at, e) != 0 ||
 	    storage_insert_cert(s, cert, enrollment_id, e) != 0 ||
 	    insert_pending(s, cert->serial, enrollment_id, session_hash, p12,
 			   p12_len, window_until, e) != 0) {
@@ -707,6 +747,31 @@ revoke_row(struct storage *s, const char *serial, int reason, time_t now,
 	return rc;
 }
 
+/* After the revocation of serial: when it was the holder's current
+ * store and replaced a store still valid (a renewal not switched yet),
+ * that store is current again.  Call it after revoke_row, in its
+ * transaction: the unique index then counts no other current store. */
+static int
+restore_replaced(struct storage *s, const char *serial, time_t now,
+		 struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "UPDATE certificates SET superseded_by = NULL "
+			    "WHERE superseded_by = ?1 AND status = 'active' "
+			    "AND not_after > ?2 AND EXISTS (SELECT 1 FROM "
+			    "certificates n WHERE n.serial = ?1 AND "
+			    "n.superseded_by IS NULL)", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, serial);
+	sqlite3_bind_int64(st, 2, now);
+	rc = storage_step_done(s, st, "restoring the replaced store", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 storage_revoke(struct storage *s, const char *serial, int reason, time_t now,
 	       struct err *e)
@@ -721,13 +786,323 @@ storage_revoke(struct storage *s, const char *serial, int reason, time_t now,
 		return -1;
 	}
 	/* c.serial is the stored (lowercase) form of what was asked. */
-	if (revoke_row(s, c.serial, reason, now, e) != 0) {
+	if (revoke_row(s, c.serial, reason, now, e) != 0 ||
+	    restore_replaced(s, c.serial, now, e) != 0) {
 		storage_cert_clear(&c);
 		storage_rollback(s);
 		return -1;
 	}
 	storage_cert_clear(&c);
 	return storage_commit(s, e);
+}
+
+/* ---- renewal and expiry ------------------------------------------------ */
+
+/* Reads the first column (a serial) of a one-row-or-none statement
+ * already bound into serial ("" when no row); 0 or -1. */
+static int
+step_serial(struct storage *s, sqlite3_stmt *st, const char *what,
+	    char serial[STORAGE_SERIAL_HEX + 1], struct err *e)
+{
+	int row = step_row(s, st, what, e);
+
+	serial[0] = '\0';
+	if (row == 1) {
+		copy_column(serial, STORAGE_SERIAL_HEX + 1, st, 0);
+	}
+	sqlite3_finalize(st);
+	return row < 0 ? -1 : 0;
+}
+
+/* The holder's current store (active, not superseded); "" when none. */
+static int
+current_serial(struct storage *s, const char *ehealth_id,
+	       char serial[STORAGE_SERIAL_HEX + 1], struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (storage_prepare(s, "SELECT serial FROM certificates WHERE "
+			    "ehealth_id = ?1 AND status = 'active' AND "
+			    "superseded_by IS NULL", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, ehealth_id);
+	return step_serial(s, st, "looking up the current store", serial, e);
+}
+
+/* The store new_serial replaces, still valid at now; "" when none. */
+static int
+replaced_serial(struct storage *s, const char *new_serial, time_t now,
+		char serial[STORAGE_SERIAL_HEX + 1], struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (storage_prepare(s, "SELECT serial FROM certificates WHERE "
+			    "superseded_by = ?1 AND status = 'active' AND "
+			    "not_after > ?2 ORDER BY not_after LIMIT 1", &st,
+			    e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, new_serial);
+	sqlite3_bind_int64(st, 2, now);
+	return step_serial(s, st, "looking up the replaced store", serial, e);
+}
+
+int
+storage_replaced_cert(struct storage *s, const char *new_serial, time_t now,
+		      struct storage_cert *out, struct err *e)
+{
+	char serial[STORAGE_SERIAL_HEX + 1];
+
+	memset(out, 0, sizeof(*out));
+	if (replaced_serial(s, new_serial, now, serial, e) != 0) {
+		return -1;
+	}
+	if (serial[0] == '\0') {
+		return err_set(e, ERR_NOT_FOUND, "no store is being replaced");
+	}
+	return storage_get_cert(s, serial, out, e);
+}
+
+int
+storage_download_pending(struct storage *s, const char *serial, int *pending,
+			 struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	*pending = 0;
+	if (storage_prepare(s, "SELECT 1 FROM pending_downloads WHERE serial "
+			    "= ?1", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, serial);
+	row = step_row(s, st, "reading the pending download", e);
+	sqlite3_finalize(st);
+	*pending = row == 1;
+	return row < 0 ? -1 : 0;
+}
+
+int
+storage_renewal_switch(struct storage *s, const char *ehealth_id, time_t now,
+		       char replaced[STORAGE_SERIAL_HEX + 1], struct err *e)
+{
+	char current[STORAGE_SERIAL_HEX + 1];
+	int pending = 0;
+
+	replaced[0] = '\0';
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (current_serial(s, ehealth_id, current, e) != 0 ||
+	    (current[0] != '\0' &&
+	     (replaced_serial(s, current, now, replaced, e) != 0 ||
+	      storage_download_pending(s, current, &pending, e) != 0))) {
+		goto fail;
+	}
+	if (current[0] == '\0' || replaced[0] == '\0') {
+		err_set(e, ERR_NOT_FOUND, "no store is being replaced");
+		goto fail;
+	}
+	if (pending) {
+		err_set(e, ERR_WRONG_STEP, "the new store has not been "
+			"downloaded yet");
+		goto fail;
+	}
+	if (revoke_row(s, replaced, STORAGE_REASON_SUPERSEDED, now, e) != 0) {
+		goto fail;
+	}
+	return storage_commit(s, e);
+fail:
+	storage_rollback(s);
+	replaced[0] = '\0';
+	return -1;
+}
+
+int
+storage_deactivate_holder(struct storage *s, const char *ehealth_id,
+			  int reason, time_t now,
+			  char serials[2][STORAGE_SERIAL_HEX + 1], int *count,
+			  struct err *e)
+{
+	*count = 0;
+	serials[0][0] = serials[1][0] = '\0';
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (current_serial(s, ehealth_id, serials[0], e) != 0 ||
+	    (serials[0][0] != '\0' &&
+	     replaced_serial(s, serials[0], now, serials[1], e) != 0)) {
+		goto fail;
+	}
+	if (serials[0][0] == '\0') {
+		err_set(e, ERR_NOT_FOUND, "no active store");
+		goto fail;
+	}
+	/* The current one first: the replaced one is never current again. */
+	if (revoke_row(s, serials[0], reason, now, e) != 0 ||
+	    (serials[1][0] != '\0' &&
+	     revoke_row(s, serials[1], reason, now, e) != 0)) {
+		goto fail;
+	}
+	*count = serials[1][0] != '\0' ? 2 : 1;
+	return storage_commit(s, e);
+fail:
+	storage_rollback(s);
+	*count = 0;
+	serials[0][0] = serials[1][0] = '\0';
+	return -1;
+}
+
+int
+storage_renewal_grace(struct storage *s, time_t now, time_t grace_seconds,
+		      char serial[STORAGE_SERIAL_HEX + 1], struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	serial[0] = '\0';
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	/* The grace runs from the successor's issuance, once it has been
+	 * downloaded: a successor never fetched is revoked at its window's
+	 * end and the old store stays. */
+	if (storage_prepare(s, "SELECT o.serial FROM certificates o JOIN "
+			    "certificates n ON n.serial = o.superseded_by "
+			    "WHERE o.status = 'active' AND o.not_after > ?1 "
+			    "AND n.status = 'active' AND n.issued_at <= ?1 - "
+			    "?2 AND NOT EXISTS (SELECT 1 FROM "
+			    "pending_downloads p WHERE p.serial = n.serial) "
+			    "ORDER BY n.issued_at LIMIT 1", &st, e) != 0) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, grace_seconds);
+	if (step_serial(s, st, "looking for a grace that ended", serial,
+			e) != 0) {
+		goto fail;
+	}
+	if (serial[0] == '\0') {
+		storage_rollback(s);
+		return err_set(e, ERR_NOT_FOUND, "no grace period has ended");
+	}
+	if (revoke_row(s, serial, STORAGE_REASON_SUPERSEDED, now, e) != 0) {
+		goto fail;
+	}
+	return storage_commit(s, e);
+fail:
+	storage_rollback(s);
+	serial[0] = '\0';
+	return -1;
+}
+
+/* The due point of each store is the smallest configured point that
+ * covers its time left (points ascending; 0 marks an unused slot). */
+#define REMINDER_POINT(n)                                                    \
+	"WHEN ?" #n " > 0 AND c.not_after - ?1 <= ?" #n " * 86400 THEN ?" #n " "
+
+static int
+find_reminder(struct storage *s, time_t now, const unsigned *points,
+	      size_t npoints, struct storage_reminder *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int row;
+
+	if (storage_prepare(s, "SELECT x.serial, x.email, x.not_after, x.due "
+			    "FROM (SELECT c.serial, c.email, c.not_after, CASE "
+			    REMINDER_POINT(3) REMINDER_POINT(4)
+			    REMINDER_POINT(5) REMINDER_POINT(6)
+			    REMINDER_POINT(7) REMINDER_POINT(8)
+			    REMINDER_POINT(9) REMINDER_POINT(10) "END AS due "
+			    "FROM certificates c WHERE c.status = 'active' "
+			    "AND c.superseded_by IS NULL AND c.not_after > ?1 "
+			    "AND c.not_after - ?1 <= ?2 * 86400 AND NOT EXISTS "
+			    "(SELECT 1 FROM pending_downloads p WHERE "
+			    "p.serial = c.serial)) AS x WHERE x.due IS NOT "
+			    "NULL AND NOT EXISTS (SELECT 1 FROM reminders r "
+			    "WHERE r.serial = x.serial AND r.days_before = "
+			    "x.due) ORDER BY x.not_after LIMIT 1", &st,
+			    e) != 0) {
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, points[npoints - 1]);
+	for (i = 0; i < npoints; i++) {
+		sqlite3_bind_int64(st, 3 + (int)i, points[i]);
+	}
+	row = step_row(s, st, "looking for a reminder due", e);
+	if (row == 1) {
+		copy_column(out->serial, sizeof(out->serial), st, 0);
+		copy_column(out->email, sizeof(out->email), st, 1);
+		out->not_after = sqlite3_column_int64(st, 2);
+		out->days_before = (unsigned)sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (row == 0) {
+		return err_set(e, ERR_NOT_FOUND, "no reminder is due");
+	}
+	return row < 0 ? -1 : 0;
+}
+
+int
+storage_reminder_claim(struct storage *s, time_t now, const unsigned *points,
+		       size_t npoints, struct storage_reminder *out,
+		       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (npoints == 0 || npoints > 8) {
+		return err_set(e, ERR_INTERNAL, "1 to 8 reminder points, not "
+			       "%zu", npoints);
+	}
+	for (i = 0; i < npoints; i++) {
+		if (points[i] == 0 || (i > 0 && points[i] <= points[i - 1])) {
+			return err_set(e, ERR_INTERNAL, "reminder points must "
+				       "be ascending days");
+		}
+	}
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (find_reminder(s, now, points, npoints, out, e) != 0 ||
+	    storage_prepare(s, "INSERT INTO reminders (serial, days_before, "
+			    "sent_at) VALUES (?1, ?2, ?3)", &st, e) != 0) {
+		goto fail;
+	}
+	bind_text(st, 1, out->serial);
+	sqlite3_bind_int64(st, 2, out->days_before);
+	sqlite3_bind_int64(st, 3, now);
+	if (storage_step_done(s, st, "recording the reminder", e) != 0) {
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return storage_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	storage_rollback(s);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+int
+storage_reminder_release(struct storage *s, const char *serial,
+			 unsigned days_before, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (storage_prepare(s, "DELETE FROM reminders WHERE serial = ?1 AND "
+			    "days_before = ?2", &st, e) != 0) {
+		return -1;
+	}
+	bind_text(st, 1, serial);
+	sqlite3_bind_int64(st, 2, days_before);
+	rc = storage_step_done(s, st, "forgetting the reminder", e);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* One expired window: revoke if never downloaded, then erase. */
@@ -745,6 +1120,10 @@ close_window(struct storage *s, const char *serial, int downloaded,
 		rc = revoke_row(s, serial, 5 /* cessationOfOperation */, now,
 				e);
 		if (rc != 0 && e->code != ERR_WRONG_STEP) {
+			goto fail;
+		}
+		/* A renewal never downloaded: the old store stays. */
+		if (rc == 0 && restore_replaced(s, serial, now, e) != 0) {
 			goto fail;
 		}
 		*revoked += rc == 0;

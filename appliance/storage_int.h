@@ -28,6 +28,13 @@ int storage_step_done(struct storage *s, sqlite3_stmt *st, const char *what,
 int storage_insert_cert(struct storage *s, const struct storage_cert *c,
 			sqlite3_int64 enrollment, struct err *e);
 
+/* Before a new store of ehealth_id is inserted (new_serial): marks the
+ * current store superseded by it when it is the one renewed (renews, may
+ * be NULL) or has expired at now.  Inside the issuance's transaction. */
+int storage_supersede_current(struct storage *s, const char *ehealth_id,
+			      const char *renews, const char *new_serial,
+			      time_t now, struct err *e);
+
 /* BEGIN IMMEDIATE, and ROLLBACK after a failure. */
 int storage_begin(struct storage *s, struct err *e);
 int storage_commit(struct storage *s, struct err *e);

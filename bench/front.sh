@@ -81,6 +81,7 @@ start_mycertd() {
 	PORT=$(free_port)
 	BASE="https://127.0.0.1:$PORT"
 	set_conf "$CONF" listen "127.0.0.1:$PORT"
+	set_status_port
 	set_conf "$CONF" appliance_id "$BASE"
 	DAEMON_LOG="$WORK/mycertd.log"
 	run_daemon

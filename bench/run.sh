@@ -1,9 +1,13 @@
 #!/bin/sh
 # run.sh OUT_DIR: provisions a throwaway setup and runs every benchmark
 # against it: the issuance path next to its primitives (bench-issue), then
-# the HTTPS front next to nginx and the whole flow (front.sh).  Figures
-# are printed, never asserted: speed is judged here, not in the tests.
-# The whole run takes about 2 to 3 minutes.
+# the HTTPS front next to nginx and the whole flow (front.sh), then the
+# status listener: OCSP next to a pre-signed answer, and the time from a
+# deactivation to the CRL and OCSP saying revoked (status.sh), then the
+# audit log: appending, and export and verify of 100,000 entries
+# (audit.sh).  Figures are printed, never asserted: speed is judged here,
+# not in the tests.
+# The whole run takes about 3 to 4 minutes.
 set -eu
 
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -26,3 +30,5 @@ echo "== Issuance: the path next to its primitives =="
 build/bench-issue "$OUT/setup/mycertd.conf" "$OUT" \
 	"${BENCH_RSA_ROUNDS:-40}" "${BENCH_P256_ROUNDS:-200}"
 sh bench/front.sh "$OUT"
+sh bench/status.sh "$OUT"
+sh bench/audit.sh "$OUT"

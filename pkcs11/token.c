@@ -26,6 +26,7 @@
 #define P11_CKR_PIN_LOCKED 0xA4UL
 
 #define PIN_MAX_BYTES 256
+#define TOKEN_OPEN_ATTEMPTS 4
 
 struct token_key {
 	struct token *token;
@@ -281,6 +282,32 @@ copy_params(struct token *t, const struct token_params *p)
 	       (p->softhsm2_conf != NULL && t->softhsm2_conf == NULL) ? -1 : 0;
 }
 
+/* SoftHSM2 reads its token files at initialisation: while another process
+ * writes them (its login counter), the token can seem absent for a
+ * moment.  Such a miss is tried again a few times; a wrong PIN or a
+ * missing module file is not. */
+static int
+connect_with_retries(struct token *t, struct err *e)
+{
+	struct timespec pause = { 0, 0 };
+	int attempt;
+
+	for (attempt = 1;; attempt++) {
+		if (connect_token(t, e) == 0) {
+			return 0;
+		}
+		disconnect_token(t);
+		if (attempt == TOKEN_OPEN_ATTEMPTS ||
+		    (e->code != ERR_TOKEN_NOT_FOUND &&
+		     !(e->code == ERR_TOKEN_MODULE &&
+		       access(t->module, R_OK) == 0))) {
+			return -1;
+		}
+		pause.tv_nsec = 100000000L * attempt;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int
 token_open(const struct token_params *p, struct token **out, struct err *e)
 {
@@ -296,7 +323,7 @@ token_open(const struct token_params *p, struct token **out, struct err *e)
 		token_close(t);
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
-	if (connect_token(t, e) != 0) {
+	if (connect_with_retries(t, e) != 0) {
 		token_close(t);
 		return -1;
 	}

@@ -103,6 +103,10 @@ renewal_window_days = 30
 renewal_grace_days = 14
 reminder_days = 30,7
 
+# --- audit log -----------------------------------------------------------------
+checkpoint_interval_seconds = 300
+checkpoint_entries = 1000
+
 # --- PKCS#12 -----------------------------------------------------------------
 p12_profile = modern
 p12_iterations = 10000

@@ -2,7 +2,7 @@
 # daemon.sh: starts and stops a real mycertd for a test (POSIX sh, sourced
 # after lib.sh).  Each test runs its own daemon on a copy of the
 # provisioned setup, on a free loopback port, and stops it on exit.
-# shellcheck disable=SC2034 # BASE, DAEMON_LOG: used by the sourcing tests
+# shellcheck disable=SC2034 # BASE, DAEMON_LOG, STATUS_BASE: used by the tests
 
 DAEMON="$ROOT/build/mycertd"
 DEVPORTAL="$ROOT/build/mycert-devportal"
@@ -18,7 +18,8 @@ s.close()'
 }
 
 # start_daemon DIR: copies the setup into DIR, gives it a free port and
-# starts mycertd; sets CONF, BASE (https://127.0.0.1:PORT), DAEMON_LOG.
+# starts mycertd; sets CONF, BASE (https://127.0.0.1:PORT), DAEMON_LOG,
+# and STATUS_BASE (http://127.0.0.1:STATUS_PORT, see set_status_port).
 start_daemon() {
 	copy_setup "$1"
 	CONF="$1/mycertd.conf"
@@ -26,8 +27,27 @@ start_daemon() {
 	BASE="https://127.0.0.1:$PORT"
 	set_conf "$CONF" listen "127.0.0.1:$PORT"
 	set_conf "$CONF" appliance_id "$BASE"
+	set_status_port
 	DAEMON_LOG="$1/mycertd.log"
 	run_daemon
+}
+
+# set_status_port: gives the status listener of $CONF (CRL, OCSP over
+# plain HTTP) a free port of its own, and points the URLs that issued
+# certificates carry (crl_url, ocsp_url, ca_issuers_url) at it, paths
+# kept.  Sets STATUS_PORT and STATUS_BASE (http://127.0.0.1:STATUS_PORT).
+set_status_port() {
+	STATUS_PORT=$(free_port)
+	while [ "$STATUS_PORT" = "${PORT:-}" ]; do
+		STATUS_PORT=$(free_port)
+	done
+	STATUS_BASE="http://127.0.0.1:$STATUS_PORT"
+	set_conf "$CONF" status_listen "127.0.0.1:$STATUS_PORT"
+	for _sp_key in crl_url ocsp_url ca_issuers_url; do
+		_sp_url=$(conf_value "$CONF" "$_sp_key")
+		_sp_path=/${_sp_url#http://*/}
+		set_conf "$CONF" "$_sp_key" "$STATUS_BASE$_sp_path"
+	done
 }
 
 # run_daemon: (re)starts mycertd on $CONF; waits until /healthz answers.
@@ -85,6 +105,7 @@ prepare_daemon() {
 	BASE="https://127.0.0.1:$PORT"
 	set_conf "$CONF" listen "127.0.0.1:$PORT"
 	set_conf "$CONF" appliance_id "$BASE"
+	set_status_port
 	DAEMON_LOG="$1/mycertd.log"
 }
 

@@ -10,11 +10,13 @@ libp11-kit-dev libcunit1-dev libcurl4-openssl-dev libmicrohttpd-dev"
 RUN_PKGS="softhsm2 opensc openssl sqlite3"
 # Tests: the real clients that must open a store, a real SMTP server, the
 # browser of tests/browser (driven by playwright-core from npm; Node.js 20
-# and npm come with the machine).
+# and npm come with the machine), the relying service that checks client
+# certificates against the CRL (nginx, test_status_web.sh).
 TEST_PKGS="openjdk-17-jre-headless libnss3-tools gnutls-bin strace \
-procps python3 python3-aiosmtpd chromium"
-# Bench: the load generator and the reference server of bench/front.sh.
-BENCH_PKGS="wrk nginx curl"
+procps python3 python3-aiosmtpd chromium nginx curl"
+# Bench: the load generator (nginx above is also bench/front.sh's
+# reference server).
+BENCH_PKGS="wrk"
 
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $BENCH_PKGS; do

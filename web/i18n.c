@@ -274,6 +274,114 @@ static const struct text texts[I18N_ID_COUNT] = {
 		"Zu viele falsche Codes: Der Antrag wurde gesperrt. Sie "
 		"können einen neuen Antrag stellen." },
 
+	/* renewal and expiry */
+	[I18N_STATUS_REPLACED] = {
+		"En cours de remplacement",
+		"Being replaced",
+		"Wird ersetzt" },
+	[I18N_HOME_NEW] = {
+		"Votre nouveau magasin de certificats",
+		"Your new certificate store",
+		"Ihr neuer Zertifikatsspeicher" },
+	[I18N_HOME_REPLACED] = {
+		"Votre magasin précédent, en cours de remplacement",
+		"Your previous store, being replaced",
+		"Ihr bisheriger Speicher, der ersetzt wird" },
+	[I18N_HOME_SWITCH_WAIT] = {
+		"Téléchargez votre nouveau magasin et installez-le dans "
+		"votre logiciel. Le magasin précédent reste valable en "
+		"attendant.",
+		"Download your new store and install it in your software. "
+		"The previous store stays valid meanwhile.",
+		"Laden Sie Ihren neuen Speicher herunter und installieren "
+		"Sie ihn in Ihrer Software. Der bisherige Speicher bleibt so "
+		"lange gültig." },
+	[I18N_HOME_SWITCH_TEXT] = {
+		"Le magasin précédent reste valable jusqu’à ce que vous "
+		"confirmiez que le nouveau est installé et fonctionne, au "
+		"plus tard jusqu’au {}. Il sera alors désactivé.",
+		"The previous store stays valid until you confirm that the "
+		"new one is installed and works, at the latest until {}. It "
+		"is then deactivated.",
+		"Der bisherige Speicher bleibt gültig, bis Sie bestätigen, "
+		"dass der neue installiert ist und funktioniert, längstens "
+		"bis zum {}. Dann wird er deaktiviert." },
+	[I18N_HOME_SWITCH] = {
+		"Mon nouveau magasin est installé",
+		"My new store is installed",
+		"Mein neuer Speicher ist installiert" },
+	[I18N_HOME_RENEW_TEXT] = {
+		"Votre magasin expire le {}. Vous pouvez le renouveler dès "
+		"maintenant : il reste valable jusqu’à ce que le nouveau "
+		"soit installé.",
+		"Your store expires on {}. You can renew it now: it stays "
+		"valid until the new one is installed.",
+		"Ihr Speicher läuft am {} ab. Sie können ihn jetzt erneuern: "
+		"Er bleibt gültig, bis der neue installiert ist." },
+	[I18N_RENEW] = { "Renouveler", "Renew", "Erneuern" },
+	[I18N_HOME_EXPIRED_TEXT] = {
+		"Ce magasin a expiré : votre logiciel ne peut plus se "
+		"connecter avec lui. Demandez-en un nouveau.",
+		"This store has expired: your software can no longer connect "
+		"with it. Request a new one.",
+		"Dieser Speicher ist abgelaufen: Ihre Software kann sich "
+		"damit nicht mehr anmelden. Beantragen Sie einen neuen." },
+	[I18N_NOTICE_SWITCHED] = {
+		"Votre magasin précédent a été désactivé. Seul le nouveau "
+		"est désormais valable.",
+		"Your previous store has been deactivated. Only the new one "
+		"is valid now.",
+		"Ihr bisheriger Speicher wurde deaktiviert. Nur der neue ist "
+		"jetzt gültig." },
+	[I18N_NOTICE_RENEW_UNAVAILABLE] = {
+		"Le renouvellement n’est pas possible maintenant : il "
+		"s’ouvre pendant les derniers jours de validité d’un magasin "
+		"téléchargé, une fois le renouvellement précédent terminé.",
+		"Renewal is not possible now: it opens during the last days "
+		"of validity of a downloaded store, once any previous "
+		"renewal is finished.",
+		"Eine Erneuerung ist jetzt nicht möglich: Sie ist in den "
+		"letzten Tagen der Gültigkeit eines heruntergeladenen "
+		"Speichers möglich, sobald eine vorherige Erneuerung "
+		"abgeschlossen ist." },
+	[I18N_RENEW_TITLE] = {
+		"Renouveler mon magasin de certificats",
+		"Renew my certificate store",
+		"Meinen Zertifikatsspeicher erneuern" },
+	[I18N_RENEW_INTRO] = {
+		"Vous demandez un nouveau magasin pour remplacer celui qui "
+		"expire le {}. L’actuel reste valable jusqu’à ce que vous "
+		"ayez installé le nouveau.",
+		"You are requesting a new store to replace the one that "
+		"expires on {}. The current one stays valid until you have "
+		"installed the new one.",
+		"Sie beantragen einen neuen Speicher als Ersatz für den, der "
+		"am {} abläuft. Der aktuelle bleibt gültig, bis Sie den "
+		"neuen installiert haben." },
+	[I18N_DONE_RENEWED] = {
+		"Installez ce nouveau magasin dans votre logiciel et "
+		"vérifiez qu’il fonctionne, puis confirmez-le sur la page "
+		"d’accueil : le magasin précédent sera alors désactivé. Sans "
+		"confirmation, il le sera automatiquement à la fin du délai "
+		"de transition.",
+		"Install this new store in your software and check that it "
+		"works, then confirm it on the home page: the previous store "
+		"is then deactivated. Without confirmation, it is "
+		"deactivated automatically at the end of the transition "
+		"period.",
+		"Installieren Sie diesen neuen Speicher in Ihrer Software "
+		"und prüfen Sie, ob er funktioniert; bestätigen Sie es dann "
+		"auf der Startseite: Der bisherige Speicher wird dann "
+		"deaktiviert. Ohne Bestätigung geschieht das automatisch am "
+		"Ende der Übergangsfrist." },
+	[I18N_DEACT_BOTH] = {
+		"Votre magasin précédent ({}), en cours de remplacement, "
+		"sera désactivé lui aussi.",
+		"Your previous store ({}), being replaced, is deactivated "
+		"too.",
+		"Ihr bisheriger Speicher ({}), der ersetzt wird, wird "
+		"ebenfalls deaktiviert." },
+
 	/* terms */
 	[I18N_TERMS_TITLE] = {
 		"Conditions d’utilisation", "Terms of use",
@@ -670,15 +778,26 @@ static const struct text texts[I18N_ID_COUNT] = {
 		"Mon certificat va expirer", "My certificate will expire soon",
 		"Mein Zertifikat läuft bald ab" },
 	[I18N_FAQ_A4] = {
-		"La date d’expiration figure sur la page d’accueil. Pour "
-		"remplacer le certificat, désactivez l’ancien magasin, puis "
-		"demandez-en un nouveau et installez-le.",
-		"The expiry date is on the home page. To replace the "
-		"certificate, deactivate the old store, then request a new "
-		"one and install it.",
-		"Das Ablaufdatum steht auf der Startseite. Zum Ersetzen "
-		"deaktivieren Sie den alten Speicher, beantragen einen neuen "
-		"und installieren ihn." },
+		"La date d’expiration figure sur la page d’accueil, et un "
+		"e-mail vous le rappelle avant l’échéance. Pendant les "
+		"derniers jours, l’accueil propose « Renouveler » : vous "
+		"recevez un nouveau magasin pendant que l’ancien reste "
+		"valable. Une fois le nouveau installé, confirmez-le sur "
+		"l’accueil ; l’ancien est alors désactivé (sinon, "
+		"automatiquement après un délai de transition).",
+		"The expiry date is on the home page, and an email reminds "
+		"you before it. During the last days, home offers “Renew”: "
+		"you get a new store while the old one stays valid. Once the "
+		"new one is installed, confirm it on home; the old one is "
+		"then deactivated (otherwise automatically after a "
+		"transition period).",
+		"Das Ablaufdatum steht auf der Startseite, und eine E-Mail "
+		"erinnert Sie vorher daran. In den letzten Tagen bietet die "
+		"Startseite „Erneuern“ an: Sie erhalten einen neuen "
+		"Speicher, während der alte gültig bleibt. Sobald der neue "
+		"installiert ist, bestätigen Sie es auf der Startseite; der "
+		"alte wird dann deaktiviert (sonst automatisch nach einer "
+		"Übergangsfrist)." },
 	[I18N_FAQ_Q5] = {
 		"Mes nom, prénom ou profession sont faux",
 		"My name or profession is wrong",

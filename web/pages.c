@@ -398,24 +398,33 @@ holder_name(const char *subject, char *out, size_t n)
 	out[o] = '\0';
 }
 
-static void
-store_overview(const struct pages_ctx *c, const struct portal_session *s,
-	       struct html *h)
+static int
+store_expired(const struct pages_ctx *c, const struct portal_store *st)
 {
-	const struct portal_store *st = &s->store;
-	int expired = strcmp(st->status, "expired") == 0 ||
-		      (st->not_after != 0 && st->not_after < c->now);
+	return strcmp(st->status, "expired") == 0 ||
+	       (st->not_after != 0 && st->not_after < c->now);
+}
+
+/* One store's table, under a title. */
+static void
+store_table(const struct pages_ctx *c, const struct portal_store *st,
+	    enum i18n_id title, struct html *h)
+{
+	int expired = store_expired(c, st);
+	int replaced = strcmp(st->status, "replaced") == 0 && !expired;
 	char date[64], holder[sizeof(st->subject)];
 
 	holder_name(st->subject, holder, sizeof(holder));
 	html_raw(h, "<h2>");
-	html_text(h, T(I18N_HOME_ACTIVE));
+	html_text(h, T(title));
 	html_raw(h, "</h2>\n<table class=\"overview\">\n"
 		 "<tr><th scope=\"row\">");
 	html_text(h, T(I18N_STATUS));
 	html_raw(h, expired ? "</th><td><span class=\"badge badge-bad\">" :
+		 replaced ? "</th><td><span class=\"badge badge-warn\">" :
 		 "</th><td><span class=\"badge badge-ok\">");
-	html_text(h, T(expired ? I18N_STATUS_EXPIRED : I18N_STATUS_ACTIVE));
+	html_text(h, T(expired ? I18N_STATUS_EXPIRED :
+		       replaced ? I18N_STATUS_REPLACED : I18N_STATUS_ACTIVE));
 	html_raw(h, "</span></td></tr>\n");
 	overview_row(h, T(I18N_SERIAL), st->serial, "mono");
 	overview_row(h, T(I18N_HOLDER), holder, NULL);
@@ -426,8 +435,61 @@ store_overview(const struct pages_ctx *c, const struct portal_session *s,
 	i18n_date(c->lang, st->not_after, date, sizeof(date));
 	overview_row(h, T(I18N_EXPIRES_ON), date, NULL);
 	html_raw(h, "</table>\n");
+}
+
+/* During a renewal's overlap: the old store, and the switch. */
+static void
+replaced_part(const struct pages_ctx *c, const struct portal_session *s,
+	      struct html *h)
+{
+	char date[64];
+
+	store_table(c, &s->replaced, I18N_HOME_REPLACED, h);
+	if (s->store_pending || s->replaced_until == 0) {
+		html_raw(h, "<div class=\"notice notice-warn\"><p>");
+		html_text(h, T(I18N_HOME_SWITCH_WAIT));
+		html_raw(h, "</p></div>\n");
+		return;
+	}
+	i18n_date(c->lang, s->replaced_until, date, sizeof(date));
+	html_raw(h, "<p>");
+	html_subst(h, T(I18N_HOME_SWITCH_TEXT), date);
+	html_raw(h, "</p>\n<div class=\"actions\">\n");
+	post_button(c, h, "/renew/confirm", "btn", T(I18N_HOME_SWITCH));
+	html_raw(h, "</div>\n");
+}
+
+static void
+store_overview(const struct pages_ctx *c, const struct portal_session *s,
+	       struct html *h)
+{
+	const struct portal_store *st = &s->store;
+	char date[64];
+
+	store_table(c, st, s->replaced.present ? I18N_HOME_NEW :
+		    I18N_HOME_ACTIVE, h);
+	if (store_expired(c, st)) {
+		html_raw(h, "<div class=\"notice notice-warn\"><p>");
+		html_text(h, T(I18N_HOME_EXPIRED_TEXT));
+		html_raw(h, "</p></div>\n<div class=\"actions\">\n");
+		link_button(h, "btn", "/terms", T(I18N_HOME_REQUEST));
+		html_raw(h, "</div>\n");
+		return;
+	}
+	if (s->replaced.present) {
+		replaced_part(c, s, h);
+	}
+	if (s->renewable) {
+		i18n_date(c->lang, st->not_after, date, sizeof(date));
+		html_raw(h, "<p>");
+		html_subst(h, T(I18N_HOME_RENEW_TEXT), date);
+		html_raw(h, "</p>\n");
+	}
 	paragraph(h, "muted small", T(I18N_HOME_LOST));
 	html_raw(h, "<div class=\"actions\">\n");
+	if (s->renewable) {
+		link_button(h, "btn", "/renew", T(I18N_RENEW));
+	}
 	link_button(h, "btn btn-secondary", "/deactivate",
 		    T(I18N_DEACTIVATE));
 	html_raw(h, "</div>\n");
@@ -506,9 +568,11 @@ pages_home(const struct pages_ctx *c, const struct portal_session *s,
 	page_end(c, out);
 }
 
-void
-pages_terms(const struct pages_ctx *c, const char *terms_version,
-	    enum i18n_id field_error, struct html *out)
+/* The terms and their acceptance form, posted to action (/terms for a
+ * request, /renew for a renewal). */
+static void
+terms_form(const struct pages_ctx *c, const char *terms_version,
+	   const char *action, enum i18n_id field_error, struct html *out)
 {
 	static const enum i18n_id paragraphs[] = {
 		I18N_TERMS_P1, I18N_TERMS_P2, I18N_TERMS_P3, I18N_TERMS_P4,
@@ -516,17 +580,15 @@ pages_terms(const struct pages_ctx *c, const char *terms_version,
 	};
 	size_t i;
 
-	page_begin(c, out, T(I18N_TERMS_TITLE), HEAD_PLAIN);
-	html_raw(out, "<div class=\"card\">\n");
-	step_label(c, out, 1);
-	heading(out, T(I18N_TERMS_TITLE));
 	html_raw(out, "<p class=\"muted small\">");
 	html_subst(out, T(I18N_TERMS_VERSION), terms_version);
 	html_raw(out, "</p>\n<div class=\"terms\">\n");
 	for (i = 0; i < sizeof(paragraphs) / sizeof(paragraphs[0]); i++) {
 		paragraph(out, NULL, T(paragraphs[i]));
 	}
-	html_raw(out, "</div>\n<form method=\"post\" action=\"/terms\">\n");
+	html_raw(out, "</div>\n<form method=\"post\" action=\"");
+	html_raw(out, action);
+	html_raw(out, "\">\n");
 	hidden_csrf(c, out);
 	html_raw(out, "<div class=\"field\">\n<label class=\"check "
 		 "check-strong\"><input type=\"checkbox\" name=\"accept\" "
@@ -544,7 +606,41 @@ pages_terms(const struct pages_ctx *c, const char *terms_version,
 	html_text(out, T(I18N_CONTINUE));
 	html_raw(out, "</button>\n");
 	link_button(out, "btn btn-secondary", "/", T(I18N_BACK_HOME));
-	html_raw(out, "</div>\n</form>\n</div>\n");
+	html_raw(out, "</div>\n</form>\n");
+}
+
+void
+pages_terms(const struct pages_ctx *c, const char *terms_version,
+	    enum i18n_id field_error, struct html *out)
+{
+	page_begin(c, out, T(I18N_TERMS_TITLE), HEAD_PLAIN);
+	html_raw(out, "<div class=\"card\">\n");
+	step_label(c, out, 1);
+	heading(out, T(I18N_TERMS_TITLE));
+	terms_form(c, terms_version, "/terms", field_error, out);
+	html_raw(out, "</div>\n");
+	page_end(c, out);
+}
+
+void
+pages_renew(const struct pages_ctx *c, const struct portal_session *s,
+	    const char *terms_version, enum i18n_id field_error,
+	    struct html *out)
+{
+	char date[64];
+
+	i18n_date(c->lang, s->store.not_after, date, sizeof(date));
+	page_begin(c, out, T(I18N_RENEW_TITLE), HEAD_PLAIN);
+	html_raw(out, "<div class=\"card\">\n");
+	step_label(c, out, 1);
+	heading(out, T(I18N_RENEW_TITLE));
+	html_raw(out, "<div class=\"notice\"><p>");
+	html_subst(out, T(I18N_RENEW_INTRO), date);
+	html_raw(out, "</p></div>\n<h2>");
+	html_text(out, T(I18N_TERMS_TITLE));
+	html_raw(out, "</h2>\n");
+	terms_form(c, terms_version, "/renew", field_error, out);
+	html_raw(out, "</div>\n");
 	page_end(c, out);
 }
 
@@ -789,6 +885,9 @@ pages_done(const struct pages_ctx *c, const struct portal_session *s,
 	}
 	link_button(out, "btn btn-secondary", "/", T(I18N_BACK_HOME));
 	html_raw(out, "</div>\n");
+	if (s->renewing) {
+		paragraph(out, NULL, T(I18N_DONE_RENEWED));
+	}
 	paragraph(out, "muted small", T(I18N_DONE_INSTALL));
 	html_raw(out, "</div>\n");
 	page_end(c, out);
@@ -819,8 +918,13 @@ pages_deactivate(const struct pages_ctx *c, const struct portal_session *s,
 	holder_name(s->store.subject, holder, sizeof(holder));
 	overview_row(out, T(I18N_SERIAL), s->store.serial, "mono");
 	overview_row(out, T(I18N_HOLDER), holder, NULL);
-	html_raw(out, "</table>\n<form method=\"post\" "
-		 "action=\"/deactivate\">\n");
+	html_raw(out, "</table>\n");
+	if (s->replaced.present) {
+		html_raw(out, "<p>");
+		html_subst(out, T(I18N_DEACT_BOTH), s->replaced.serial);
+		html_raw(out, "</p>\n");
+	}
+	html_raw(out, "<form method=\"post\" action=\"/deactivate\">\n");
 	hidden_csrf(c, out);
 	html_raw(out, "<fieldset");
 	if (field_error < I18N_ID_COUNT) {

@@ -62,6 +62,10 @@ void pages_home(const struct pages_ctx *c, const struct portal_session *s,
 		struct html *out);
 void pages_terms(const struct pages_ctx *c, const char *terms_version,
 		 enum i18n_id field_error, struct html *out);
+/* The first step of a renewal: the terms, posted to /renew. */
+void pages_renew(const struct pages_ctx *c, const struct portal_session *s,
+		 const char *terms_version, enum i18n_id field_error,
+		 struct html *out);
 void pages_data(const struct pages_ctx *c, const struct portal_session *s,
 		const char *email, enum i18n_id field_error, struct html *out);
 void pages_code(const struct pages_ctx *c, const struct portal_session *s,

@@ -212,6 +212,9 @@ query_notice(struct call *c)
 		{ "signed-out", I18N_LOGIN_SIGNED_OUT, PAGES_TONE_INFO },
 		{ "expired", I18N_LOGIN_EXPIRED, PAGES_TONE_WARN },
 		{ "resent", I18N_CODE_RESENT, PAGES_TONE_OK },
+		{ "switched", I18N_NOTICE_SWITCHED, PAGES_TONE_OK },
+		{ "renew-unavailable", I18N_NOTICE_RENEW_UNAVAILABLE,
+		  PAGES_TONE_WARN },
 	};
 	const char *v = form_get(&c->query, "notice");
 	size_t i;
@@ -266,12 +269,20 @@ get_home(struct call *c)
 	reply_html(c, 200, &h);
 }
 
+/* A current store that has not expired: a request must renew it. */
+static int
+store_valid(const struct call *c)
+{
+	return c->s.store.present &&
+	       strcmp(c->s.store.status, "expired") != 0;
+}
+
 static void
 get_terms(struct call *c)
 {
 	struct html h;
 
-	if (c->s.store.present) {
+	if (store_valid(c)) {
 		redirect(c, "/?notice=active-exists");
 		return;
 	}
@@ -325,7 +336,9 @@ show_data(struct call *c, unsigned status, const char *email,
 static void
 get_data(struct call *c)
 {
-	show_data(c, 200, c->s.email, I18N_ID_COUNT);
+	/* A renewal proposes the address of the store it replaces. */
+	show_data(c, 200, c->s.email[0] == '\0' && c->s.renewing ?
+		  c->s.store.email : c->s.email, I18N_ID_COUNT);
 }
 
 static void
@@ -610,7 +623,7 @@ show_deactivate(struct call *c, unsigned status, enum i18n_id error)
 static void
 get_deactivate(struct call *c)
 {
-	if (!c->s.store.present) {
+	if (!store_valid(c)) {
 		redirect(c, "/");
 		return;
 	}
@@ -645,7 +658,7 @@ post_deactivate(struct call *c)
 	int reason = parse_reason(form_get(&c->body, "reason"));
 	struct err e = { 0 };
 
-	if (!c->s.store.present) {
+	if (!store_valid(c)) {
 		redirect(c, "/");
 		return;
 	}
@@ -664,6 +677,72 @@ post_deactivate(struct call *c)
 		return;
 	}
 	redirect(c, "/?notice=deactivated");
+}
+
+/* ---- renewal ------------------------------------------------------------ */
+
+static void
+show_renew(struct call *c, unsigned status, enum i18n_id error)
+{
+	struct html h;
+
+	c->page.path = "/renew";
+	field_error_notice(c, error);
+	html_init(&h);
+	pages_renew(&c->page, &c->s, c->r->cfg->terms_version, error, &h);
+	reply_html(c, status, &h);
+}
+
+static void
+get_renew(struct call *c)
+{
+	if (!c->s.renewable) {
+		redirect(c, "/?notice=renew-unavailable");
+		return;
+	}
+	show_renew(c, 200, I18N_ID_COUNT);
+}
+
+static void
+post_renew(struct call *c)
+{
+	const char *accept = form_get(&c->body, "accept");
+	struct err e = { 0 };
+
+	if (!c->s.renewable) {
+		c->out->error = "renewal-unavailable";
+		redirect(c, "/?notice=renew-unavailable");
+		return;
+	}
+	if (accept == NULL || strcmp(accept, "on") != 0) {
+		c->out->error = "terms-not-accepted";
+		show_renew(c, 422, I18N_TERMS_REQUIRED);
+		return;
+	}
+	if (portal_renew(c->r->portal, c->sid, &e) != 0) {
+		portal_failed(c, "renew", &e);
+		return;
+	}
+	redirect(c, "/data");
+}
+
+static void
+post_renew_confirm(struct call *c)
+{
+	struct err e = { 0 };
+
+	if (portal_confirm_renewal(c->r->portal, c->sid, &e) != 0) {
+		/* Nothing to switch (done meanwhile, or the new store not
+		 * downloaded yet): home says where things stand. */
+		if (e.code == ERR_NOT_FOUND || e.code == ERR_WRONG_STEP) {
+			c->out->error = err_code_name(e.code);
+			redirect(c, "/");
+			return;
+		}
+		portal_failed(c, "confirm_renewal", &e);
+		return;
+	}
+	redirect(c, "/?notice=switched");
 }
 
 static void
@@ -913,8 +992,12 @@ get_static(struct call *c)
 
 static const struct route table[] = {
 	{ "GET", "/", 0, AT_HOME, get_home },
-	{ "GET", "/terms", SESSION, STEP(PORTAL_STEP_HOME), get_terms },
-	{ "POST", "/terms", SESSION, STEP(PORTAL_STEP_HOME), post_terms },
+	/* After an issuance, a new request once that store is gone
+	 * (deactivated elsewhere, revoked unused, expired). */
+	{ "GET", "/terms", SESSION,
+	  STEP(PORTAL_STEP_HOME) | STEP(PORTAL_STEP_ISSUED), get_terms },
+	{ "POST", "/terms", SESSION,
+	  STEP(PORTAL_STEP_HOME) | STEP(PORTAL_STEP_ISSUED), post_terms },
 	{ "GET", "/data", SESSION, STEP(PORTAL_STEP_TERMS_ACCEPTED),
 	  get_data },
 	{ "POST", "/data", SESSION, STEP(PORTAL_STEP_TERMS_ACCEPTED),
@@ -934,6 +1017,9 @@ static const struct route table[] = {
 	{ "GET", "/download", SESSION, ANY_STEP, get_download },
 	{ "GET", "/deactivate", SESSION, AT_HOME, get_deactivate },
 	{ "POST", "/deactivate", SESSION, AT_HOME, post_deactivate },
+	{ "GET", "/renew", SESSION, AT_HOME, get_renew },
+	{ "POST", "/renew", SESSION, AT_HOME, post_renew },
+	{ "POST", "/renew/confirm", SESSION, AT_HOME, post_renew_confirm },
 	{ "POST", "/logout", SESSION, ANY_STEP, post_logout },
 	{ "GET", "/faq", 0, ANY_STEP, get_faq },
 	{ "GET", "/lang", 0, ANY_STEP, get_lang },

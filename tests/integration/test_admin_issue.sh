@@ -32,6 +32,10 @@ PW=$(issue 1000000001 "Hélène-Françoise" "D'Ornano" helene@example.org \
 export PW
 check "prints the password alone, 20 letters and digits" \
 	sh -c 'printf "%s" "$PW" | grep -Eqx "[2-9b-hj-kn-prstuvxB-HJ-LN-PR-VX]{20}"'
+check "names the file it wrote" \
+	grep -q "issued serial=.* file=$WORK/helene.p12\$" "$WORK/err"
+check "leaves no temporary file beside it" \
+	sh -c "! ls '$WORK' | grep -q 'helene.p12.tmp'"
 check "writes the .p12 with mode 0600" \
 	test "$(stat -c %a "$WORK/helene.p12")" = 600
 

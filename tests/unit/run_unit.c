@@ -18,7 +18,9 @@ main(void)
 		test_issue_register,	 test_mail_register,
 		test_json_register,	 test_assertion_register,
 		test_devportal_register, test_form_register,
-		test_pages_register,
+		test_pages_register,	 test_crl_register,
+		test_ocsp_register,	 test_renewal_register,
+		test_merkle_register,	 test_audit_register,
 	};
 	unsigned failed;
 	size_t i;

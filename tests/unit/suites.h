@@ -21,5 +21,10 @@ int test_assertion_register(void);
 int test_devportal_register(void);
 int test_form_register(void);
 int test_pages_register(void);
+int test_renewal_register(void);
+int test_crl_register(void);
+int test_ocsp_register(void);
+int test_merkle_register(void);
+int test_audit_register(void);
 
 #endif

@@ -482,6 +482,65 @@ test_missing_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "hsm-config/no-such-file.conf"));
 }
 
+/* Parses reminder_days = value (and extra lines) and checks the points. */
+static void
+expect_reminders(const char *lines, const unsigned *want, unsigned n)
+{
+	struct config *cfg = NULL;
+	struct err e;
+	unsigned i;
+
+	check(parse_with(-1, lines, &cfg, &e) == 0, __LINE__, "parsed",
+	      lines);
+	if (cfg == NULL) {
+		return;
+	}
+	check(cfg->reminder_count == n, __LINE__, "as many points", lines);
+	for (i = 0; i < n && i < cfg->reminder_count; i++) {
+		check(cfg->reminder_points[i] == want[i], __LINE__,
+		      "points ascending", lines);
+	}
+	config_free(cfg);
+}
+
+static void
+test_reminder_days(void)
+{
+	static const unsigned both[] = { 7, 30 }, three[] = { 1, 7, 30 },
+			      seven[] = { 7 }, five[] = { 5 };
+
+	expect_reminders(NULL, both, 2);
+	expect_reminders("reminder_days = 30,7\n", both, 2);
+	expect_reminders("reminder_days = 7, 30\n", both, 2);
+	expect_reminders("reminder_days = 1,30,7\n", three, 3);
+	expect_reminders("reminder_days = none\n", NULL, 0);
+	/* Without reminder_days, the defaults inside the window. */
+	expect_reminders("renewal_window_days = 10\n", seven, 1);
+	expect_reminders("renewal_window_days = 5\n", five, 1);
+}
+
+static void
+test_reminder_days_refused(void)
+{
+	static const char *const bad[] = {
+		"reminder_days = 0\n", "reminder_days = 30,,7\n",
+		"reminder_days = 30;7\n", "reminder_days = 30,7,\n",
+		"reminder_days = ,30\n", "reminder_days = seven\n",
+		"reminder_days = 7,7\n", "reminder_days = -7\n",
+		"reminder_days = 3661\n", "reminder_days = 99999999999999\n",
+		"reminder_days = 1,2,3,4,5,6,7,8,9\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		expect_refusal(bad[i], EXTRA_LINE, "reminder_days");
+	}
+	/* A reminder before the window would invite to a renewal not
+	 * possible yet. */
+	expect_refusal("renewal_window_days = 20\nreminder_days = 30,7\n",
+		       "reminder_days", "renewal_window_days");
+}
+
 int
 test_config_register(void)
 {
@@ -512,6 +571,10 @@ test_config_register(void)
 		{ "refuses a line over 1024 bytes", test_long_line },
 		{ "refuses a subject_country not two capitals", test_country },
 		{ "reports a missing file as ERR_CONFIG", test_missing_file },
+		{ "reads reminder_days as ascending days, or none",
+		  test_reminder_days },
+		{ "refuses a malformed reminder_days naming its line",
+		  test_reminder_days_refused },
 	};
 	CU_pSuite suite = CU_add_suite("config", NULL, NULL);
 	size_t i;

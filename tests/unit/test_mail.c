@@ -7,8 +7,10 @@
  * mycert never asks for it, with no link, in French, English and German.
  * Then the refusals: line breaks in the address (header injection), bad
  * addresses and codes, bad outbox folders and SMTP settings, and an SMTP
- * server that does not answer (a closed port on 127.0.0.1).  Needs no
- * token and sends no mail anywhere.
+ * server that does not answer (a closed port on 127.0.0.1).  The
+ * expiry reminder likewise: serial, date, days left, renewal in the
+ * portal, no link, three languages, and its refusals.  Needs no token
+ * and sends no mail anywhere.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -741,6 +743,170 @@ test_smtp_unreachable(void)
 	free(pw_dir);
 }
 
+#define TEST_SERIAL "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+/* Sends a reminder of TEST_SERIAL expiring at now + left in lang to a
+ * new outbox; returns the one message (malloc'd). */
+static char *
+send_reminder(const char *lang, time_t now, time_t left)
+{
+	char *dir = fixture_temp_dir(), *name = NULL, *path = NULL;
+	struct config cfg = outbox_config(dir);
+	struct mailer *m = NULL;
+	struct err e = { 0 };
+	char *msg;
+
+	CU_ASSERT_EQUAL_FATAL(mail_open(&cfg, &m, &e), 0);
+	check(mail_send_reminder(m, TEST_TO, TEST_SERIAL, now + left, now,
+				 lang, &e) == 0, __LINE__,
+	      "mail_send_reminder", e.msg);
+	mail_close(m);
+	CU_ASSERT_EQUAL_FATAL(dir_entries(dir, &name), 1);
+	CU_ASSERT_FATAL(asprintf(&path, "%s/%s", dir, name) > 0);
+	msg = slurp(path);
+	free(path);
+	free(name);
+	remove_dir(dir);
+	return msg;
+}
+
+static void
+check_reminder(const char *lang, const char *subject, const char *days,
+	       const char *renew)
+{
+	time_t now = time(NULL);
+	char *msg = send_reminder(lang, now, 30 * 86400 + 600), *body;
+	char *got = header(msg, "Subject");
+	char serial_line[64];
+
+	check(got != NULL && strncmp(got, subject, strlen(subject)) == 0,
+	      __LINE__, subject, got);
+	free(got);
+	check_header(msg, "To", TEST_TO, __LINE__);
+	/* An unknown language gets French. */
+	check_header(msg, "Content-Language", strcmp(lang, "xx") == 0 ? "fr" :
+		     lang, __LINE__);
+	check_header(msg, "Auto-Submitted", "auto-generated", __LINE__);
+	check_lines(msg, __LINE__);
+	body = body_decoded(msg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	snprintf(serial_line, sizeof(serial_line), "\n    %s\n", TEST_SERIAL);
+	check(strstr(body, serial_line) != NULL, __LINE__,
+	      "the serial on a line of its own", body);
+	check(strstr(body, days) != NULL, __LINE__, days, body);
+	check(strstr(body, renew) != NULL, __LINE__, renew, body);
+	check(strcasestr(body, "http") == NULL && strstr(body, "www.") ==
+	      NULL, __LINE__, "no link", body);
+	free(body);
+	free(msg);
+}
+
+static void
+test_reminder_languages(void)
+{
+	check_reminder("fr", "=?UTF-8?Q?Votre_magasin_de_certificats_mycert",
+		       ", dans 30 jours.", "« Renouveler »");
+	check_reminder("en", "Your mycert certificate store expires soon",
+		       ", in 30 days.", "\"Renew\"");
+	check_reminder("de", "=?UTF-8?Q?Ihr_mycert-Zertifikatsspeicher",
+		       " ab, in 30 Tagen.", "„Erneuern“");
+	check_reminder("xx", "=?UTF-8?Q?Votre_magasin", "dans 30 jours",
+		       "Renouveler");
+}
+
+static void
+test_reminder_date(void)
+{
+	static const char *const months[] = {
+		"janvier", "février", "mars", "avril", "mai", "juin",
+		"juillet", "août", "septembre", "octobre", "novembre",
+		"décembre",
+	};
+	time_t now = time(NULL), expiry = now + 86400 + 600;
+	char *msg = send_reminder("fr", now, 86400 + 600);
+	char *body = body_decoded(msg), want[96];
+	struct tm tm;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(localtime_r(&expiry, &tm));
+	snprintf(want, sizeof(want), "expire le %d %s %d, dans 1 jour.",
+		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
+	check(body != NULL && strstr(body, want) != NULL, __LINE__, want,
+	      body);
+	free(body);
+	free(msg);
+	msg = send_reminder("en", now, 3600);
+	body = body_decoded(msg);
+	check(body != NULL && strstr(body, ", in less than a day.") != NULL,
+	      __LINE__, "less than a day", body);
+	free(body);
+	free(msg);
+}
+
+static void
+test_reminder_refused(void)
+{
+	static const char *const serials[] = {
+		"", "0a1b2c3d4e5f60718293a4b5c6d7e8fg", "0a1b 2c",
+		"0a1b2c3d4e5f60718293a4b5c6d7e8f9\r\nBcc: x@example.org",
+		"00000000000000000000000000000000000000000000000000000000000000"
+		"000",
+	};
+	static const char *const addresses[] = {
+		"holder@example.org\r\nBcc: x@example.org", "not-an-address",
+		"",
+	};
+	char *dir = fixture_temp_dir();
+	struct config cfg = outbox_config(dir);
+	struct mailer *m = NULL;
+	struct err e = { 0 };
+	time_t now = time(NULL);
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(mail_open(&cfg, &m, &e), 0);
+	for (i = 0; i < sizeof(serials) / sizeof(serials[0]); i++) {
+		check(mail_send_reminder(m, TEST_TO, serials[i], now + 86400,
+					 now, "fr", &e) == -1 &&
+		      e.code == ERR_INPUT, __LINE__, "serial refused",
+		      serials[i]);
+	}
+	check(mail_send_reminder(m, TEST_TO, NULL, now + 86400, now, "fr",
+				 &e) == -1 && e.code == ERR_INPUT, __LINE__,
+	      "no serial refused", "(null)");
+	for (i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
+		check(mail_send_reminder(m, addresses[i], TEST_SERIAL,
+					 now + 86400, now, "fr", &e) == -1 &&
+		      e.code == ERR_INPUT, __LINE__, "address refused",
+		      addresses[i]);
+	}
+	mail_close(m);
+	CU_ASSERT_EQUAL(dir_entries(dir, NULL), 0);
+	remove_dir(dir);
+}
+
+static void
+test_reminder_smtp_unreachable(void)
+{
+	char *url = NULL;
+	struct config cfg;
+	struct mailer *m = NULL;
+	struct err e = { 0 };
+	int fd;
+
+	CU_ASSERT_FATAL(asprintf(&url, "smtp://127.0.0.1:%d",
+				 closed_port(&fd)) > 0);
+	cfg = smtp_config(url, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(mail_open(&cfg, &m, &e), 0);
+	CU_ASSERT_EQUAL(mail_send_reminder(m, TEST_TO, TEST_SERIAL,
+					   time(NULL) + 86400, time(NULL),
+					   "fr", &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_MAIL);
+	check(strstr(e.msg, "reminder") != NULL && strstr(e.msg, TEST_TO) ==
+	      NULL, __LINE__, "says reminder, not the address", e.msg);
+	mail_close(m);
+	close(fd);
+	free(url);
+}
+
 int
 test_mail_register(void)
 {
@@ -767,6 +933,14 @@ test_mail_register(void)
 		{ "refuses a From without a plain address", test_bad_from },
 		{ "checks the SMTP settings without connecting",
 		  test_smtp_settings },
+		{ "writes the expiry reminder with serial, days and renewal "
+		  "in three languages", test_reminder_languages },
+		{ "dates the reminder and says 1 day, less than a day",
+		  test_reminder_date },
+		{ "refuses a reminder with a bad serial or address",
+		  test_reminder_refused },
+		{ "reports an unreachable SMTP server for a reminder",
+		  test_reminder_smtp_unreachable },
 		{ "reports an unreachable SMTP server without secrets",
 		  test_smtp_unreachable },
 	};

@@ -301,6 +301,109 @@ test_holder_name(void)
 	check_page(&h, "home, holder");
 }
 
+/* A home with a current store expiring in ten days. */
+static void
+renewal_session(struct portal_session *s, time_t now)
+{
+	evil_session(s, PORTAL_STEP_HOME);
+	s->store.issued_at = now - 355 * 86400;
+	s->store.not_before = s->store.issued_at;
+	s->store.not_after = now + 10 * 86400;
+}
+
+static void
+test_home_renewal(void)
+{
+	struct portal_session s;
+	struct pages_ctx c;
+	struct html h;
+
+	ctx(&c, I18N_EN, "/");
+	renewal_session(&s, c.now);
+	html_init(&h);
+	pages_home(&c, &s, &h);
+	CU_ASSERT_PTR_NULL(strstr(h.data, "href=\"/renew\""));
+	check_page(&h, "home, outside the window");
+	s.renewable = 1;
+	html_init(&h);
+	pages_home(&c, &s, &h);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "href=\"/renew\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "href=\"/deactivate\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "You can renew it now"));
+	check_page(&h, "home, renewable");
+	html_init(&h);
+	pages_renew(&c, &s, "2026-01<i>", I18N_TERMS_REQUIRED, &h);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "action=\"/renew\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "name=\"accept\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "aria-invalid=\"true\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "2026-01&lt;i&gt;"));
+	check_page(&h, "renew");
+}
+
+static void
+test_home_overlap(void)
+{
+	struct portal_session s;
+	struct pages_ctx c;
+	struct html h;
+	enum i18n_lang lang;
+
+	for (lang = 0; lang < I18N_LANG_COUNT; lang++) {
+		ctx(&c, lang, "/");
+		renewal_session(&s, c.now);
+		s.replaced = s.store;
+		snprintf(s.replaced.serial, sizeof(s.replaced.serial),
+			 "0ld5e41");
+		snprintf(s.replaced.status, sizeof(s.replaced.status),
+			 "replaced");
+		s.store_pending = 1;
+		html_init(&h);
+		pages_home(&c, &s, &h);
+		CU_ASSERT_PTR_NOT_NULL(strstr(h.data, ">0ld5e41</td>"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(h.data, ">0a1b2c</td>"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "badge-warn"));
+		CU_ASSERT_PTR_NULL(strstr(h.data, "/renew/confirm"));
+		check_page(&h, "home, overlap before the download");
+		s.store_pending = 0;
+		s.replaced_until = c.now + 14 * 86400;
+		html_init(&h);
+		pages_home(&c, &s, &h);
+		CU_ASSERT_PTR_NOT_NULL(strstr(h.data,
+			"action=\"/renew/confirm\""));
+		CU_ASSERT_PTR_NULL(strstr(h.data, "href=\"/renew\""));
+		check_page(&h, "home, overlap");
+		html_init(&h);
+		pages_deactivate(&c, &s, I18N_ID_COUNT, &h);
+		CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "(0ld5e41)"));
+		check_page(&h, "deactivate, overlap");
+		s.renewing = 1;
+		s.step = PORTAL_STEP_ISSUED;
+		html_init(&h);
+		pages_done(&c, &s, NULL, &h);
+		check_page(&h, "done, renewal");
+	}
+}
+
+static void
+test_home_expired(void)
+{
+	struct portal_session s;
+	struct pages_ctx c;
+	struct html h;
+
+	ctx(&c, I18N_EN, "/");
+	renewal_session(&s, c.now);
+	s.store.not_after = c.now - 60;
+	snprintf(s.store.status, sizeof(s.store.status), "expired");
+	html_init(&h);
+	pages_home(&c, &s, &h);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "badge-bad\">Expired"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.data, "href=\"/terms\""));
+	CU_ASSERT_PTR_NULL(strstr(h.data, "href=\"/deactivate\""));
+	CU_ASSERT_PTR_NULL(strstr(h.data, "href=\"/renew\""));
+	check_page(&h, "home, expired");
+}
+
 static void
 test_static_files(void)
 {
@@ -338,6 +441,12 @@ test_pages_register(void)
 			test_password_groups) == NULL ||
 	    CU_add_test(s, "shows the holder as the subject's CN",
 			test_holder_name) == NULL ||
+	    CU_add_test(s, "offers Renew only inside the renewal window",
+			test_home_renewal) == NULL ||
+	    CU_add_test(s, "shows both stores and the switch during an "
+			"overlap", test_home_overlap) == NULL ||
+	    CU_add_test(s, "shows an expired store and offers a new request",
+			test_home_expired) == NULL ||
 	    CU_add_test(s, "builds in the static files with an ETag",
 			test_static_files) == NULL) {
 		return -1;
