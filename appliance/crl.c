@@ -3,6 +3,8 @@
  */
 #include "crl.h"
 
+#include "audit.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -409,9 +411,24 @@ crl_publish(const struct config *cfg, struct issuer *iss, struct storage *db,
 	}
 	/* Recorded before it is published: a number once seen by relying
 	 * parties is never signed again. */
-	if (storage_crl_record(db, r.this_update, r.next_update, r.revoked,
-			       r.sha256, &recorded, e) != 0) {
-		goto out;
+	{
+		char object[32], detail[48];
+		struct audit_entry a = {
+			.actor = "system", .event = "crl_published",
+			.object = object, .outcome = "ok", .source = "",
+			.detail = detail,
+		};
+		int rc2;
+
+		snprintf(object, sizeof(object), "crl:%lld", r.number);
+		snprintf(detail, sizeof(detail), "revoked=%ld", r.revoked);
+		storage_audit_next(db, &a);
+		rc2 = storage_crl_record(db, r.this_update, r.next_update,
+					 r.revoked, r.sha256, &recorded, e);
+		storage_audit_next(db, NULL);
+		if (rc2 != 0) {
+			goto out;
+		}
 	}
 	if (recorded != r.number) {
 		err_set(e, ERR_STORAGE, "CRL number %lld was taken by another "

@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "audit.h"
 #include "config.h"
 #include "crl.h"
 #include "err.h"
@@ -129,6 +130,28 @@ format_time(time_t t, char out[32])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- audit ------------------------------------------------------------ */
+
+/* The audit entry of an officer's change, for the next commit of db. */
+struct officer_note {
+	char object[48];
+	char detail[64];
+	struct audit_entry a;
+};
+
+static void
+officer_note(struct storage *db, struct officer_note *n, const char *event,
+	     const char *object, const char *detail)
+{
+	snprintf(n->object, sizeof(n->object), "%s", object);
+	snprintf(n->detail, sizeof(n->detail), "%s", detail);
+	n->a = (struct audit_entry){
+		.actor = "officer", .event = event, .object = n->object,
+		.outcome = "ok", .source = "", .detail = n->detail,
+	};
+	storage_audit_next(db, &n->a);
 }
 
 /* ---- issue ------------------------------------------------------------ */
@@ -241,8 +264,9 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 {
 	struct issue_args ia = { 0 };
 	struct issue_result r = { 0 };
-	char *tmp = NULL;
-	int rc = -1, placed;
+	struct officer_note note;
+	char *tmp = NULL, object[48], detail[64];
+	int rc = -1, placed, recorded;
 
 	if (parse_issue(argc, argv, &ia, e) != 0 || check_stdout(e) != 0) {
 		return -1;
@@ -262,7 +286,13 @@ cmd_issue(struct admin *a, int argc, char **argv, struct err *e)
 	}
 	/* Recorded before it is put in place: a certificate the database
 	 * does not know could never be revoked. */
-	if (issue_record(a->issuer, a->db, &ia.id, &r, e) != 0) {
+	snprintf(object, sizeof(object), "serial:%s", r.cert.serial);
+	snprintf(detail, sizeof(detail), "key_type=%s channel=officer",
+		 r.cert.key_type);
+	officer_note(a->db, &note, "store_issued", object, detail);
+	recorded = issue_record(a->issuer, a->db, &ia.id, &r, e);
+	storage_audit_next(a->db, NULL);
+	if (recorded != 0) {
 		unlink(tmp);
 		goto out;
 	}
@@ -347,6 +377,9 @@ cmd_crl(struct admin *a, int argc, char **argv, struct err *e)
 static int
 cmd_revoke(struct admin *a, int argc, char **argv, struct err *e)
 {
+	struct officer_note note;
+	char object[48], detail[16];
+	int revoked;
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
@@ -365,8 +398,15 @@ cmd_revoke(struct admin *a, int argc, char **argv, struct err *e)
 	}
 	serial = argv[optind];
 	if (parse_reason(reason, &code, e) != 0 ||
-	    storage_open(a->cfg->database, &a->db, e) != 0 ||
-	    storage_revoke(a->db, serial, code, time(NULL), e) != 0) {
+	    storage_open(a->cfg->database, &a->db, e) != 0) {
+		return -1;
+	}
+	snprintf(object, sizeof(object), "serial:%.32s", serial);
+	snprintf(detail, sizeof(detail), "reason=%d", code);
+	officer_note(a->db, &note, "store_revoked", object, detail);
+	revoked = storage_revoke(a->db, serial, code, time(NULL), e);
+	storage_audit_next(a->db, NULL);
+	if (revoked != 0) {
 		if (e->code == ERR_WRONG_STEP) {
 			err_set(e, ERR_WRONG_STEP, "certificate %s is already "
 				"revoked; nothing changed", serial);
@@ -395,6 +435,7 @@ cmd_init_db(struct admin *a, int argc, char **argv, struct err *e)
 	if (argc != 1) {
 		return usage(e, "init-db takes no argument");
 	}
+	/* An empty log: its first entry is the daemon's first start. */
 	if (storage_create(a->cfg->database, &a->db, e) != 0) {
 		return -1;
 	}

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "config.h"
 #include "crl.h"
 #include "devportal.h"
@@ -54,6 +55,7 @@ struct daemon {
 	struct ocsp_responder *ocsp;
 	struct status_server *status;
 	struct storage *db;		/* the main thread's, for CRLs */
+	struct token_key *audit_key;	/* signs audit checkpoints */
 	struct crl_watch watch;
 	pthread_mutex_t publish_lock;	/* one CRL publisher at a time */
 	pthread_t main_thread;		/* woken by SIGUSR1 to publish */
@@ -116,6 +118,40 @@ publish_crl(struct daemon *d, struct err *e)
 	return rc;
 }
 
+static void
+record_daemon(struct daemon *d, const char *event)
+{
+	struct audit_entry a = {
+		.actor = "system", .event = event, .object = "",
+		.outcome = "ok", .source = "", .detail = "",
+	};
+	struct err e = { 0 };
+
+	if (d->db == NULL || storage_audit_record(d->db, &a, &e) != 0) {
+		log_event("error", "audit-failed", "event=%s detail=\"%s\"",
+			  event, e.msg);
+	}
+}
+
+/* Signs an audit checkpoint when one is due (or now, when forced). */
+static void
+checkpoint(struct daemon *d, int force)
+{
+	struct err e = { 0 };
+	int due = force;
+
+	if (d->db == NULL || d->audit_key == NULL) {
+		return;
+	}
+	if ((!force && audit_checkpoint_due(d->cfg, d->db, time(NULL), &due,
+					    &e) != 0) ||
+	    (due && audit_checkpoint(d->cfg, d->audit_key, d->db, time(NULL),
+				     &e) != 0)) {
+		log_event("error", "checkpoint-failed", "error=%s detail="
+			  "\"%s\"", err_code_name(e.code), e.msg);
+	}
+}
+
 /* The portal's revocation hook (request threads): wakes the main thread,
  * which publishes.  Signals coalesce: a burst gives one or two CRLs. */
 static void
@@ -156,6 +192,13 @@ start(struct daemon *d, struct err *e)
 				    d->cfg->pin_file };
 	if (token_open(&tp, &d->token, e) != 0 ||
 	    issue_open(d->cfg, d->token, &d->issuer, e) != 0) {
+		return -1;
+	}
+	/* The audit key signs checkpoints; without one the log is still
+	 * kept, but unsigned (said at start). */
+	if (d->cfg->audit_key != NULL &&
+	    token_find_key(d->token, d->cfg->audit_key, &d->audit_key,
+			   e) != 0) {
 		return -1;
 	}
 	if (d->cfg->dev_portal &&
@@ -225,7 +268,21 @@ serve(struct daemon *d, const sigset_t *waited)
 				  "detail=\"%s\"", err_code_name(e.code),
 				  e.msg);
 		}
+		checkpoint(d, 0);
 	}
+}
+
+/* No new requests, no new work: what stop() closes after the last audit
+ * entries are written. */
+static void
+stop_serving(struct daemon *d)
+{
+	web_stop(d->web);
+	d->web = NULL;
+	status_stop(d->status);
+	d->status = NULL;
+	portal_close(d->portal);
+	d->portal = NULL;
 }
 
 static void
@@ -273,8 +330,12 @@ main(int argc, char **argv)
 	log_event("info", "started", "listen=%s status_listen=%s "
 		  "dev_portal=%s", d.cfg->listen, d.cfg->status_listen,
 		  d.cfg->dev_portal ? "on" : "off");
+	record_daemon(&d, "daemon_started");
 	sig = serve(&d, &signals);
 	log_event("info", "stopping", "signal=%d", sig);
+	stop_serving(&d);
+	record_daemon(&d, "daemon_stopped");
+	checkpoint(&d, 1);
 	stop(&d);
 	log_event("info", "stopped", "clean=yes");
 	return 0;

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "assertion.h"
+#include "audit.h"
 #include "dbpool.h"
 #include "identity.h"
 #include "log.h"
@@ -212,6 +213,65 @@ get_db(struct portal *p, struct storage **out, struct err *e)
 	return dbpool_get(p->dbs, out, e);
 }
 
+/* ---- audit notes -------------------------------------------------------- */
+
+/* An audit entry for the next write of this thread's database, kept
+ * here so that its strings outlive the storage call (storage.h). */
+struct note {
+	char actor[24];
+	char object[64];
+	char source[64];
+	char detail[128];
+	struct audit_entry a;
+};
+
+static void
+note(struct storage *db, struct note *n, const char *ehealth_id,
+     const char *event, const char *object, const char *outcome,
+     const char *source, const char *detail)
+{
+	if (ehealth_id != NULL && ehealth_id[0] != '\0') {
+		snprintf(n->actor, sizeof(n->actor), "ehealth:%.10s",
+			 ehealth_id);
+	} else {
+		snprintf(n->actor, sizeof(n->actor), "anonymous");
+	}
+	snprintf(n->object, sizeof(n->object), "%s", object);
+	snprintf(n->source, sizeof(n->source), "%s",
+		 source != NULL ? source : "");
+	snprintf(n->detail, sizeof(n->detail), "%s", detail);
+	n->a = (struct audit_entry){
+		.actor = n->actor,
+		.event = event,
+		.object = n->object,
+		.outcome = outcome,
+		.source = n->source,
+		.detail = n->detail,
+	};
+	storage_audit_next(db, &n->a);
+}
+
+/* Records an event that changes nothing else (a refusal), in its own
+ * transaction; a failure is logged, never shown to the person. */
+static void
+note_alone(struct portal *p, const char *ehealth_id, const char *event,
+	   const char *object, const char *outcome, const char *source)
+{
+	struct storage *db = NULL;
+	struct note n;
+	struct err e = { 0 };
+
+	if (get_db(p, &db, &e) == 0) {
+		note(db, &n, ehealth_id, event, object, outcome, source, "");
+		storage_audit_next(db, NULL);
+		if (storage_audit_record(db, &n.a, &e) == 0) {
+			return;
+		}
+	}
+	log_event("error", "audit-failed", "event=%s detail=\"%s\"", event,
+		  e.msg);
+}
+
 /* The session and, through it, the database of this thread. */
 struct ctx {
 	struct storage *db;
@@ -331,6 +391,9 @@ expire_held(struct portal *p, time_t now)
 static void
 run_job(struct portal *p, struct job *j)
 {
+	char object[48], detail[64];
+	struct note n;
+	int rc;
 	struct identity id = {
 		.ehealth_id = j->ehealth_id,
 		.given_name = j->given_name,
@@ -357,9 +420,15 @@ run_job(struct portal *p, struct job *j)
 		goto fail;
 	}
 	until = time(NULL) + p->cfg->download_window_seconds;
-	if (storage_record_web_issuance(db, j->enrollment_id, &r.cert,
-					j->session_hash, r.p12, r.p12_len,
-					until, &e) != 0) {
+	snprintf(object, sizeof(object), "serial:%s", r.cert.serial);
+	snprintf(detail, sizeof(detail), "key_type=%s channel=web",
+		 r.cert.key_type);
+	note(db, &n, j->ehealth_id, "store_issued", object, "ok", "", detail);
+	rc = storage_record_web_issuance(db, j->enrollment_id, &r.cert,
+					 j->session_hash, r.p12, r.p12_len,
+					 until, &e);
+	storage_audit_next(db, NULL);
+	if (rc != 0) {
 		goto fail;
 	}
 	hold_password(p, j->enrollment_id, r.password, until);
@@ -382,9 +451,15 @@ fail:
 				  e.code <= ERR_TOKEN_SIGN ? "token"
 							   : "internal";
 
-		if (storage_enrollment_move(db, j->enrollment_id, "issuing",
-					    "failed", why, time(NULL),
-					    &e2) != 0) {
+		snprintf(object, sizeof(object), "enrollment:%lld",
+			 j->enrollment_id);
+		snprintf(detail, sizeof(detail), "failed:%s", why);
+		note(db, &n, j->ehealth_id, "store_issue_failed", object,
+		     detail, "", "");
+		rc = storage_enrollment_move(db, j->enrollment_id, "issuing",
+					     "failed", why, time(NULL), &e2);
+		storage_audit_next(db, NULL);
+		if (rc != 0) {
 			log_event("error", "generation-failed", "enrollment="
 				  "%lld detail=\"%s\"", j->enrollment_id,
 				  e2.msg);
@@ -626,7 +701,8 @@ claims_usable(const struct assertion *a, struct err *e)
 
 static int
 open_session(struct portal *p, const struct assertion *a, time_t now,
-	     char session_id[PORTAL_ID_BUF], struct err *e)
+	     const char *source, char session_id[PORTAL_ID_BUF],
+	     struct err *e)
 {
 	struct storage_holder h = {
 		.ehealth_id = a->sub,
@@ -644,15 +720,39 @@ open_session(struct portal *p, const struct assertion *a, time_t now,
 	    get_db(p, &db, e) != 0) {
 		goto out;
 	}
-	rc = storage_login(db, &h, a->jti, a->exp + ASSERTION_CLOCK_SKEW,
-			   hash, csrf, now, now + p->cfg->session_max_seconds,
-			   e);
+	{
+		struct note n;
+		char object[24];
+
+		snprintf(object, sizeof(object), "ehealth:%.10s", a->sub);
+		note(db, &n, a->sub, "access_granted", object, "ok", source,
+		     "");
+		rc = storage_login(db, &h, a->jti,
+				   a->exp + ASSERTION_CLOCK_SKEW, hash, csrf,
+				   now, now + p->cfg->session_max_seconds, e);
+		storage_audit_next(db, NULL);
+	}
 out:
 	if (rc != 0) {
 		secret_wipe(session_id, PORTAL_ID_BUF);
 	}
 	secret_wipe(csrf, sizeof(csrf));
 	return rc;
+}
+
+static const char *
+access_outcome(enum portal_access access)
+{
+	switch (access) {
+	case PORTAL_ACCESS_NOT_PROFESSIONAL:
+		return "refused:not-professional";
+	case PORTAL_ACCESS_NOT_PRIMARY_ID:
+		return "refused:not-primary-id";
+	case PORTAL_ACCESS_NOT_STRONG_LOGIN:
+		return "refused:not-strong-login";
+	default:
+		return "refused:invalid";
+	}
 }
 
 int
@@ -668,8 +768,10 @@ portal_login(struct portal *p, const char *assertion, size_t len,
 	};
 	enum assertion_refusal why = ASSERTION_OK;
 	struct assertion a;
+	char outcome[48], object[24];
 	int rc = -1;
 
+	memset(&a, 0, sizeof(a));
 	session_id[0] = '\0';
 	*access = PORTAL_ACCESS_INVALID;
 	if (rate_limited(p, source_ip != NULL ? source_ip : "-", x.now)) {
@@ -683,18 +785,26 @@ portal_login(struct portal *p, const char *assertion, size_t len,
 			       "must be set");
 	}
 	if (assertion_verify(assertion, len, &x, &a, &why, e) != 0) {
+		snprintf(outcome, sizeof(outcome), "refused:%s",
+			 assertion_refusal_name(why));
+		note_alone(p, NULL, "access_refused", "", outcome, source_ip);
 		goto out;
 	}
 	*access = access_rules(p, &a);
 	if (*access != PORTAL_ACCESS_GRANTED) {
 		err_set(e, ERR_INPUT, "access refused for %s", a.sub);
+		snprintf(object, sizeof(object), "ehealth:%.10s", a.sub);
+		note_alone(p, a.sub, "access_refused", object,
+			   access_outcome(*access), source_ip);
 		goto out;
 	}
 	if (claims_usable(&a, e) != 0) {
 		*access = PORTAL_ACCESS_INVALID;
+		note_alone(p, NULL, "access_refused", "", "refused:bad-claims",
+			   source_ip);
 		goto out;
 	}
-	if (open_session(p, &a, x.now, session_id, e) != 0) {
+	if (open_session(p, &a, x.now, source_ip, session_id, e) != 0) {
 		/* A replayed jti is an invalid assertion; the database
 		 * failing is not the person's fault. */
 		*access = e->code == ERR_INPUT ? PORTAL_ACCESS_INVALID
@@ -876,6 +986,28 @@ refuse_if_active(struct ctx *c, const char *renews, struct err *e)
 	return e->code == ERR_NOT_FOUND ? 0 : -1;
 }
 
+/* A new enrollment (renews: the serial it renews, or NULL), recorded
+ * with its audit entry. */
+static int
+start_enrollment(struct portal *p, struct ctx *c, const char *renews,
+		 long long *id, struct err *e)
+{
+	char object[48], detail[64];
+	struct note n;
+	int rc;
+
+	snprintf(object, sizeof(object), "terms:%.32s", p->cfg->terms_version);
+	snprintf(detail, sizeof(detail), "renewal=%s",
+		 renews != NULL ? "yes" : "no");
+	note(c->db, &n, c->s.ehealth_id, "terms_accepted", object, "ok", "",
+	     detail);
+	rc = storage_enrollment_start(c->db, c->hash, c->s.ehealth_id,
+				      p->cfg->terms_version, renews, c->now,
+				      id, e);
+	storage_audit_next(c->db, NULL);
+	return rc;
+}
+
 int
 portal_accept_terms(struct portal *p, const char *session_id, struct err *e)
 {
@@ -892,9 +1024,7 @@ portal_accept_terms(struct portal *p, const char *session_id, struct err *e)
 	if (in_state(&c, "code_sent") || in_state(&c, "issuing")) {
 		return err_set(e, ERR_WRONG_STEP, "an enrollment is under way");
 	}
-	return storage_enrollment_start(c.db, c.hash, c.s.ehealth_id,
-					p->cfg->terms_version, NULL, c.now,
-					&id, e);
+	return start_enrollment(p, &c, NULL, &id, e);
 }
 
 int
@@ -927,9 +1057,7 @@ portal_renew(struct portal *p, const char *session_id, struct err *e)
 		rc = 0;
 		goto out;
 	}
-	rc = storage_enrollment_start(c.db, c.hash, c.s.ehealth_id,
-				      p->cfg->terms_version, v->store.serial,
-				      c.now, &id, e);
+	rc = start_enrollment(p, &c, v->store.serial, &id, e);
 	if (rc == 0) {
 		log_event("info", "renewal-started", "serial=%s ehealth_id=%s "
 			  "enrollment=%lld", v->store.serial, c.s.ehealth_id,
@@ -944,11 +1072,20 @@ int
 portal_confirm_renewal(struct portal *p, const char *session_id,
 		       struct err *e)
 {
-	char old[STORAGE_SERIAL_HEX + 1];
+	char old[STORAGE_SERIAL_HEX + 1], object[24];
+	struct note n;
 	struct ctx c;
+	int rc;
 
-	if (load(p, session_id, &c, e) != 0 ||
-	    storage_renewal_switch(c.db, c.s.ehealth_id, c.now, old, e) != 0) {
+	if (load(p, session_id, &c, e) != 0) {
+		return -1;
+	}
+	snprintf(object, sizeof(object), "ehealth:%.10s", c.s.ehealth_id);
+	note(c.db, &n, c.s.ehealth_id, "renewal_switched", object, "ok", "",
+	     "reason=4");
+	rc = storage_renewal_switch(c.db, c.s.ehealth_id, c.now, old, e);
+	storage_audit_next(c.db, NULL);
+	if (rc != 0) {
 		return -1;
 	}
 	log_event("info", "renewal-switched", "serial=%s ehealth_id=%s "
@@ -963,6 +1100,8 @@ static int
 send_code(struct portal *p, struct ctx *c, const char *email,
 	  const char *lang, const char *from, struct err *e)
 {
+	char object[40];
+	struct note n;
 	char code[PORTAL_CODE_DIGITS + 1];
 	unsigned char salt[16], hash[32];
 	long sent = 0;
@@ -988,9 +1127,12 @@ send_code(struct portal *p, struct ctx *c, const char *email,
 			   (p->cfg->code_ttl_seconds + 59) / 60, lang, e)) {
 		goto out;
 	}
+	snprintf(object, sizeof(object), "enrollment:%lld", c->en.id);
+	note(c->db, &n, c->s.ehealth_id, "code_sent", object, "ok", "", "");
 	rc = storage_enrollment_set_code(c->db, c->en.id, from, email, hash,
 					 salt, c->now +
 					 p->cfg->code_ttl_seconds, c->now, e);
+	storage_audit_next(c->db, NULL);
 	if (rc == 0) {
 		log_event("info", "code-sent", "enrollment=%lld ehealth_id=%s",
 			  c->en.id, c->s.ehealth_id);
@@ -1107,9 +1249,20 @@ portal_submit_code(struct portal *p, const char *session_id, const char *code,
 		return err_set(e, ERR_CRYPTO, "cannot check the code");
 	}
 	if (!secret_equal(hash, c.en.code_hash, sizeof(hash))) {
-		if (storage_enrollment_wrong_code(c.db, c.en.id,
-						  p->cfg->code_max_tries,
-						  c.now, &locked, e) != 0) {
+		char object[40];
+		struct note n;
+		int rc;
+
+		snprintf(object, sizeof(object), "enrollment:%lld", c.en.id);
+		note(c.db, &n, c.s.ehealth_id,
+		     c.en.code_tries + 1 >= p->cfg->code_max_tries
+			     ? "code_locked" : "code_failed",
+		     object, "refused:wrong-code", "", "");
+		rc = storage_enrollment_wrong_code(c.db, c.en.id,
+						   p->cfg->code_max_tries,
+						   c.now, &locked, e);
+		storage_audit_next(c.db, NULL);
+		if (rc != 0) {
 			return -1;
 		}
 		log_event("info", locked ? "code-lockout" : "code-failed",
@@ -1163,6 +1316,9 @@ portal_download(struct portal *p, const char *session_id,
 		unsigned char **p12, size_t *len, char filename[64],
 		struct err *e)
 {
+	char object[40];
+	struct note n;
+	int rc;
 	char serial[STORAGE_SERIAL_HEX + 1];
 	struct ctx c;
 
@@ -1175,8 +1331,13 @@ portal_download(struct portal *p, const char *session_id,
 		return err_set(e, ERR_NOT_FOUND, "no store waits for this "
 			       "session");
 	}
-	if (storage_pending_take(c.db, c.en.id, c.hash, c.now, p12, len,
-				 serial, e) != 0) {
+	snprintf(object, sizeof(object), "enrollment:%lld", c.en.id);
+	note(c.db, &n, c.s.ehealth_id, "store_downloaded", object, "ok", "",
+	     "");
+	rc = storage_pending_take(c.db, c.en.id, c.hash, c.now, p12, len,
+				  serial, e);
+	storage_audit_next(c.db, NULL);
+	if (rc != 0) {
 		return -1;
 	}
 	snprintf(filename, 64, "mycert-%s.p12", c.s.ehealth_id);
@@ -1190,8 +1351,10 @@ portal_deactivate(struct portal *p, const char *session_id, int reason,
 		  struct err *e)
 {
 	char serials[2][STORAGE_SERIAL_HEX + 1];
+	char object[24], detail[16];
+	struct note nt;
 	struct ctx c;
-	int i, n = 0;
+	int i, n = 0, rc;
 
 	if (reason != PORTAL_REASON_UNSPECIFIED &&
 	    reason != PORTAL_REASON_KEY_COMPROMISE &&
@@ -1199,9 +1362,17 @@ portal_deactivate(struct portal *p, const char *session_id, int reason,
 	    reason != PORTAL_REASON_CESSATION) {
 		return err_set(e, ERR_INPUT, "choose a reason");
 	}
-	if (load(p, session_id, &c, e) != 0 ||
-	    storage_deactivate_holder(c.db, c.s.ehealth_id, reason, c.now,
-				      serials, &n, e) != 0) {
+	if (load(p, session_id, &c, e) != 0) {
+		return -1;
+	}
+	snprintf(object, sizeof(object), "ehealth:%.10s", c.s.ehealth_id);
+	snprintf(detail, sizeof(detail), "reason=%d", reason);
+	note(c.db, &nt, c.s.ehealth_id, "store_deactivated", object, "ok", "",
+	     detail);
+	rc = storage_deactivate_holder(c.db, c.s.ehealth_id, reason, c.now,
+				       serials, &n, e);
+	storage_audit_next(c.db, NULL);
+	if (rc != 0) {
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -1223,7 +1394,15 @@ end_graces(struct portal *p, struct storage *db, time_t now, struct err *e)
 	int n, rc = 0;
 
 	for (n = 0; n < GRACES_PER_ROUND; n++) {
-		if (storage_renewal_grace(db, now, grace, serial, e) != 0) {
+		struct note nt;
+		int failed;
+
+		note(db, &nt, NULL, "store_superseded", "", "ok", "",
+		     "reason=4 grace=ended");
+		snprintf(nt.actor, sizeof(nt.actor), "system");
+		failed = storage_renewal_grace(db, now, grace, serial, e);
+		storage_audit_next(db, NULL);
+		if (failed != 0) {
 			rc = e->code == ERR_NOT_FOUND ? 0 : -1;
 			break;
 		}

@@ -356,10 +356,23 @@ storage_begin(struct storage *s, struct err *e)
 	return storage_exec(s, "BEGIN IMMEDIATE", "starting a transaction", e);
 }
 
+void
+storage_audit_next(struct storage *s, const struct audit_entry *a)
+{
+	s->has_pending = a != NULL;
+	if (a != NULL) {
+		s->pending = *a;
+	}
+}
+
 int
 storage_commit(struct storage *s, struct err *e)
 {
-	if (storage_exec(s, "COMMIT", "committing", e) != 0) {
+	int pending = s->has_pending;
+
+	s->has_pending = 0;
+	if ((pending && storage_audit_append(s, &s->pending, e) != 0) ||
+	    storage_exec(s, "COMMIT", "committing", e) != 0) {
 		storage_rollback(s);
 		return -1;
 	}
@@ -369,6 +382,7 @@ storage_commit(struct storage *s, struct err *e)
 void
 storage_rollback(struct storage *s)
 {
+	s->has_pending = 0;
 	if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
@@ -527,19 +541,18 @@ storage_record_issuance(struct storage *s, const struct storage_holder *h,
 		return err_set(e, ERR_INTERNAL, "the certificate's eHealthID "
 			       "differs from its holder's");
 	}
-	if (storage_exec(s, "BEGIN IMMEDIATE", "starting the issuance", e) != 0) {
+	if (storage_begin(s, e) != 0) {
 		return -1;
 	}
 	if (upsert_holder(s, h, c->issued_at, e) != 0 ||
 	    insert_enrollment(s, c, c->issued_at, &enrollment, e) != 0 ||
 	    storage_supersede_current(s, c->ehealth_id, NULL, c->serial,
 				      c->issued_at, e) != 0 ||
-	    storage_insert_cert(s, c, enrollment, e) != 0 ||
-	    storage_exec(s, "COMMIT", "committing the issuance", e) != 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	    storage_insert_cert(s, c, enrollment, e) != 0) {
+		storage_rollback(s);
 		return -1;
 	}
-	return 0;
+	return storage_commit(s, e);
 }
 
 static char *

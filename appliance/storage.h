@@ -96,6 +96,14 @@ int storage_count(struct storage *s, const char *table, long *count,
 
 void storage_cert_clear(struct storage_cert *c);
 
+struct audit_entry;
+
+/* Attaches the audit entry a to the next transaction this connection
+ * commits: it is appended just before COMMIT, in the same transaction,
+ * or dropped with a rollback.  The strings a points to must stay valid
+ * until that storage call returns.  NULL detaches it. */
+void storage_audit_next(struct storage *s, const struct audit_entry *a);
+
 /* ---- the web flow (storage_flow.c) ------------------------------------- */
 
 #define STORAGE_HASH_HEX 64	/* SHA-256 of a session id, lowercase hex */

@@ -1127,6 +1127,22 @@ close_window(struct storage *s, const char *serial, int downloaded,
 			goto fail;
 		}
 		*revoked += rc == 0;
+		if (rc == 0) {
+			char object[8 + STORAGE_SERIAL_HEX];
+			struct audit_entry a = {
+				.actor = "system",
+				.event = "store_auto_revoked",
+				.object = object,
+				.outcome = "ok",
+				.source = "",
+				.detail = "reason=5",
+			};
+
+			snprintf(object, sizeof(object), "serial:%.32s", serial);
+			if (storage_audit_append(s, &a, e) != 0) {
+				goto fail;
+			}
+		}
 	}
 	if (storage_prepare(s, "DELETE FROM pending_downloads WHERE serial = "
 			    "?1", &st, e) != 0) {

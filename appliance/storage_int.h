@@ -7,11 +7,16 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "storage.h"
 
 struct storage {
 	sqlite3 *db;
 	char *path;
+	/* An audit entry to append at the next commit (storage_audit_next):
+	 * the record of a change is in the change's own transaction. */
+	struct audit_entry pending;
+	int has_pending;
 };
 
 int storage_db_error(struct storage *s, struct err *e, const char *what);
