@@ -43,7 +43,7 @@ DEVPORTAL_OBJS := $(BUILD)/obj/appliance/mycert_devportal.o \
 # The HTTPS front and the plain-HTTP status listener (CRL, OCSP): web.o
 # and status.o are the only objects that use libmicrohttpd; assets.o
 # holds the files of web/static/, built in by web/embed.sh.
-WEB := form html i18n pages routes web status
+WEB := form html i18n pages routes web status httpd
 WEB_OBJS := $(WEB:%=$(BUILD)/obj/web/%.o) $(BUILD)/obj/web/assets.o
 
 ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)

@@ -49,6 +49,7 @@
 
 #include "crl.h"
 #include "dbpool.h"
+#include "httpd.h"
 #include "log.h"
 
 #define BODY_MAX (8 * 1024)	/* an OCSP request is a few hundred bytes */
@@ -58,8 +59,6 @@
 #define CRL_MAX_AGE 300		/* seconds HTTP caches may keep a CRL */
 #define CA_MAX_AGE 86400	/* and the CA certificate */
 #define STOP_WAIT_MS 10000	/* for requests in flight */
-#define LOG_WINDOW_SECONDS 10	/* libmicrohttpd messages: at most */
-#define LOG_WINDOW_LINES 20	/* this many lines per window */
 
 #define OCSP_REQUEST_TYPE "application/ocsp-request"
 #define OCSP_RESPONSE_TYPE "application/ocsp-response"
@@ -402,73 +401,6 @@ published_get(struct published *pub, const char **why)
 
 /* ---- requests -------------------------------------------------------- */
 
-static int
-log_allowed(void)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static time_t window;
-	static unsigned lines, held;
-	time_t now = time(NULL);
-	int ok;
-
-	pthread_mutex_lock(&lock);
-	if (now - window >= LOG_WINDOW_SECONDS) {
-		if (held > 0) {
-			log_event("warn", "status_http", "msg=\"%u similar "
-				  "messages held back\"", held);
-		}
-		window = now;
-		lines = 0;
-		held = 0;
-	}
-	ok = lines < LOG_WINDOW_LINES;
-	if (ok) {
-		lines++;
-	} else {
-		held++;
-	}
-	pthread_mutex_unlock(&lock);
-	return ok;
-}
-
-__attribute__((format(printf, 2, 0))) static void
-on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512], escaped[600];
-	size_t n;
-
-	(void)cls;
-	if (!log_allowed()) {
-		return;
-	}
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
-		msg[--n] = '\0';
-	}
-	log_event("warn", "status_http", "msg=%s",
-		  log_escape(escaped, sizeof(escaped), msg));
-}
-
-static void
-peer_address(struct MHD_Connection *conn, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *info = MHD_get_connection_info(
-		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
-
-	snprintf(out, n, "?");
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-				     (const void *)sa)->sin_addr, out,
-			  (socklen_t)n);
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-				      (const void *)sa)->sin6_addr, out,
-			  (socklen_t)n);
-	}
-}
-
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -482,7 +414,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	/* One byte more than allowed, so that a longer URI is seen. */
 	rq->uri = strndup(uri != NULL ? uri : "", URI_MAX + 1);
-	peer_address(conn, rq->ip, sizeof(rq->ip));
+	httpd_peer_address(conn, rq->ip, sizeof(rq->ip));
 	atomic_fetch_add(&s->in_flight, 1);
 	return rq;
 }
@@ -1135,7 +1067,7 @@ start_daemon(struct status_server *s, struct err *e)
 	}
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, httpd_log, "status_http",
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->web_threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,

@@ -1,7 +1,8 @@
 /*
  * web.c: the libmicrohttpd daemon of the front (see web.h).
  *
- * The only file that includes microhttpd.h.  It binds the configured
+ * With status.c and httpd.c, the only files that include microhttpd.h
+ * (the routes and pages know nothing of it).  It binds the configured
  * address with TLS 1.2/1.3 only, sets every limit that libmicrohttpd
  * leaves open by default (connection time, connections in all and per
  * address, header memory), accepts only urlencoded POST bodies up to
@@ -11,6 +12,7 @@
  * query or a body.  Runs in mycertd, on libmicrohttpd's thread pool.
  */
 #include "web.h"
+#include "httpd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,8 +48,6 @@
 #define CONNECTION_MEMORY (32 * 1024)	/* bounds the request headers */
 #define URI_MAX 4096
 #define STOP_WAIT_MS 10000		/* for requests in flight */
-#define LOG_WINDOW_SECONDS 10		/* libmicrohttpd messages: at most */
-#define LOG_WINDOW_LINES 20		/* this many lines per window */
 
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
 	"img-src 'self'; form-action 'self'; frame-ancestors 'none'; " \
@@ -232,79 +232,6 @@ read_pem(const char *path, const char *what, int secret, char **out,
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* Lets a line through unless LOG_WINDOW_LINES went out in this window;
- * says how many were held back when the next window opens. */
-static int
-log_allowed(void)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static time_t window;
-	static unsigned lines, held;
-	time_t now = time(NULL);
-	int ok;
-
-	pthread_mutex_lock(&lock);
-	if (now - window >= LOG_WINDOW_SECONDS) {
-		if (held > 0) {
-			log_event("warn", "http", "msg=\"%u similar "
-				  "messages held back\"", held);
-		}
-		window = now;
-		lines = 0;
-		held = 0;
-	}
-	ok = lines < LOG_WINDOW_LINES;
-	if (ok) {
-		lines++;
-	} else {
-		held++;
-	}
-	pthread_mutex_unlock(&lock);
-	return ok;
-}
-
-__attribute__((format(printf, 2, 0))) static void
-on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512], escaped[600];
-	size_t n;
-
-	(void)cls;
-	if (!log_allowed()) {
-		return;
-	}
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
-		msg[--n] = '\0';
-	}
-	log_event("warn", "http", "msg=%s",
-		  log_escape(escaped, sizeof(escaped), msg));
-}
-
-static void
-peer_address(struct MHD_Connection *conn, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *info = MHD_get_connection_info(
-		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
-
-	snprintf(out, n, "?");
-	if (sa == NULL) {
-		return;
-	}
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-				     (const void *)sa)->sin_addr, out,
-			  (socklen_t)n);
-	} else if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-				      (const void *)sa)->sin6_addr, out,
-			  (socklen_t)n);
-	}
-}
-
-/* Called first for every request: its state starts here. */
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -317,7 +244,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->w = w;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	rq->uri = strndup(uri != NULL ? uri : "", URI_MAX);
-	peer_address(conn, rq->ip, sizeof(rq->ip));
+	httpd_peer_address(conn, rq->ip, sizeof(rq->ip));
 	atomic_fetch_add(&w->in_flight, 1);
 	return rq;
 }
@@ -649,7 +576,7 @@ start_daemon(struct web *w, const struct config *cfg, int ipv6,
 	}
 	w->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, w,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, httpd_log, "http",
 		MHD_OPTION_SOCK_ADDR, &w->addr.sa,
 		MHD_OPTION_HTTPS_MEM_KEY, w->tls_key,
 		MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
