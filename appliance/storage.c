@@ -4,6 +4,7 @@
 #include "storage.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -351,6 +352,44 @@ storage_create(const char *path, struct storage **out, struct err *e)
 }
 
 int
+storage_run(struct storage *s, const char *what, struct err *e,
+	    const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int i, rc;
+
+	if (storage_prepare(s, sql, &st, e) != 0) {
+		return -1;
+	}
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 't') {
+			const char *text = va_arg(ap, const char *);
+
+			if (text == NULL) {
+				sqlite3_bind_null(st, i + 1);
+			} else {
+				sqlite3_bind_text(st, i + 1, text, -1,
+						  SQLITE_STATIC);
+			}
+		} else if (types[i] == 'i') {
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
+		} else {	/* 'b' */
+			const void *blob = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+
+			sqlite3_bind_blob(st, i + 1, blob, (int)len,
+					  SQLITE_STATIC);
+		}
+	}
+	va_end(ap);
+	rc = storage_step_done(s, st, what, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 storage_begin(struct storage *s, struct err *e)
 {
 	return storage_exec(s, "BEGIN IMMEDIATE", "starting a transaction", e);
@@ -453,30 +492,20 @@ storage_step_done(struct storage *s, sqlite3_stmt *st, const char *what,
 	return storage_db_error(s, e, what);
 }
 
-static int
-upsert_holder(struct storage *s, const struct storage_holder *h, time_t now,
-	      struct err *e)
+int
+storage_upsert_holder(struct storage *s, const struct storage_holder *h,
+		      time_t now, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "INSERT INTO professionals (ehealth_id, given_name, "
-		    "family_name, profession_code, profession_label, "
-		    "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
-		    "ON CONFLICT (ehealth_id) DO UPDATE SET given_name = ?2, "
-		    "family_name = ?3, profession_code = ?4, "
-		    "profession_label = ?5, last_seen = ?6", &st, e) != 0) {
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, h->ehealth_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, h->given_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, h->family_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, h->profession_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, h->profession_label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-	rc = storage_step_done(s, st, "recording the holder", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "recording the holder", e,
+			   "INSERT INTO professionals (ehealth_id, given_name, "
+			   "family_name, profession_code, profession_label, "
+			   "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, "
+			   "?6, ?6) ON CONFLICT (ehealth_id) DO UPDATE SET "
+			   "given_name = ?2, family_name = ?3, profession_code "
+			   "= ?4, profession_label = ?5, last_seen = ?6",
+			   "ttttti", h->ehealth_id,
+			   h->given_name, h->family_name, h->profession_code,
+			   h->profession_label, (long long)now);
 }
 
 static int
@@ -544,7 +573,7 @@ storage_record_issuance(struct storage *s, const struct storage_holder *h,
 	if (storage_begin(s, e) != 0) {
 		return -1;
 	}
-	if (upsert_holder(s, h, c->issued_at, e) != 0 ||
+	if (storage_upsert_holder(s, h, c->issued_at, e) != 0 ||
 	    insert_enrollment(s, c, c->issued_at, &enrollment, e) != 0 ||
 	    storage_supersede_current(s, c->ehealth_id, NULL, c->serial,
 				      c->issued_at, e) != 0 ||

@@ -73,33 +73,6 @@ in_list(const char *list, const char *word)
 }
 
 static int
-upsert_professional(struct storage *s, const struct storage_holder *h,
-		    time_t now, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "INSERT INTO professionals (ehealth_id, "
-			    "given_name, family_name, profession_code, "
-			    "profession_label, first_seen, last_seen) VALUES "
-			    "(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT "
-			    "(ehealth_id) DO UPDATE SET given_name = ?2, "
-			    "family_name = ?3, profession_code = ?4, "
-			    "profession_label = ?5, last_seen = ?6", &st, e)) {
-		return -1;
-	}
-	bind_text(st, 1, h->ehealth_id);
-	bind_text(st, 2, h->given_name);
-	bind_text(st, 3, h->family_name);
-	bind_text(st, 4, h->profession_code);
-	bind_text(st, 5, h->profession_label);
-	sqlite3_bind_int64(st, 6, now);
-	rc = storage_step_done(s, st, "recording the holder", e);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int
 insert_jti(struct storage *s, const char *jti, time_t expires, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -128,22 +101,12 @@ insert_session(struct storage *s, const char *hash, const char *ehealth_id,
 	       const char *csrf, time_t now, time_t absolute_until,
 	       struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "INSERT INTO sessions (id_hash, ehealth_id, "
-			    "csrf, created_at, last_seen, absolute_until) "
-			    "VALUES (?1, ?2, ?3, ?4, ?4, ?5)", &st, e) != 0) {
-		return -1;
-	}
-	bind_text(st, 1, hash);
-	bind_text(st, 2, ehealth_id);
-	bind_text(st, 3, csrf);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, absolute_until);
-	rc = storage_step_done(s, st, "opening the session", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "opening the session", e,
+			   "INSERT INTO sessions (id_hash, ehealth_id, csrf, "
+			   "created_at, last_seen, absolute_until) VALUES "
+			   "(?1, ?2, ?3, ?4, ?4, ?5)", "tttii", hash,
+			   ehealth_id, csrf, (long long)now,
+			   (long long)absolute_until);
 }
 
 int
@@ -156,7 +119,7 @@ storage_login(struct storage *s, const struct storage_holder *h,
 		return -1;
 	}
 	if (insert_jti(s, jti, jti_expires, e) != 0 ||
-	    upsert_professional(s, h, now, e) != 0 ||
+	    storage_upsert_holder(s, h, now, e) != 0 ||
 	    insert_session(s, session_hash, h->ehealth_id, csrf, now,
 			   absolute_until, e) != 0) {
 		storage_rollback(s);
@@ -168,17 +131,9 @@ storage_login(struct storage *s, const struct storage_holder *h,
 static int
 delete_session(struct storage *s, const char *hash, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "DELETE FROM sessions WHERE id_hash = ?1", &st,
-			    e) != 0) {
-		return -1;
-	}
-	bind_text(st, 1, hash);
-	rc = storage_step_done(s, st, "closing the session", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "closing the session", e,
+			   "DELETE FROM sessions WHERE id_hash = ?1", "t",
+			   hash);
 }
 
 int
@@ -191,18 +146,9 @@ storage_session_delete(struct storage *s, const char *session_hash,
 static int
 touch_session(struct storage *s, const char *hash, time_t now, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "UPDATE sessions SET last_seen = ?2 WHERE "
-			    "id_hash = ?1", &st, e) != 0) {
-		return -1;
-	}
-	bind_text(st, 1, hash);
-	sqlite3_bind_int64(st, 2, now);
-	rc = storage_step_done(s, st, "refreshing the session", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "refreshing the session", e,
+			   "UPDATE sessions SET last_seen = ?2 WHERE id_hash = "
+			   "?1", "ti", hash, (long long)now);
 }
 
 int
@@ -262,22 +208,10 @@ static int
 set_session_enrollment(struct storage *s, const char *hash, long long id,
 		       struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "UPDATE sessions SET enrollment_id = ?2 WHERE "
-			    "id_hash = ?1", &st, e) != 0) {
-		return -1;
-	}
-	bind_text(st, 1, hash);
-	if (id == 0) {
-		sqlite3_bind_null(st, 2);
-	} else {
-		sqlite3_bind_int64(st, 2, id);
-	}
-	rc = storage_step_done(s, st, "updating the session", e);
-	sqlite3_finalize(st);
-	return rc;
+	/* 0: none (NULL, which the foreign key allows). */
+	return storage_run(s, "updating the session", e,
+			   "UPDATE sessions SET enrollment_id = nullif(?2, 0) "
+			   "WHERE id_hash = ?1", "ti", hash, id);
 }
 
 int
@@ -466,22 +400,11 @@ static int
 move_enrollment(struct storage *s, long long id, const char *to,
 		const char *failure, time_t now, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "UPDATE enrollments SET state = ?2, failure = "
-			    "?3, updated_at = ?4, code_hash = CASE WHEN ?2 = "
-			    "'code_sent' THEN code_hash ELSE NULL END WHERE "
-			    "id = ?1", &st, e) != 0) {
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, to);
-	bind_text(st, 3, failure);
-	sqlite3_bind_int64(st, 4, now);
-	rc = storage_step_done(s, st, "moving the enrollment", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "moving the enrollment", e,
+			   "UPDATE enrollments SET state = ?2, failure = ?3, "
+			   "updated_at = ?4, code_hash = CASE WHEN ?2 = "
+			   "'code_sent' THEN code_hash ELSE NULL END WHERE id "
+			   "= ?1", "itti", id, to, failure, (long long)now);
 }
 
 int
@@ -528,22 +451,12 @@ insert_pending(struct storage *s, const char *serial, long long enrollment,
 	       const char *session_hash, const unsigned char *p12,
 	       size_t len, time_t until, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "INSERT INTO pending_downloads (serial, "
-			    "enrollment_id, session_hash, p12, expires_at) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, e) != 0) {
-		return -1;
-	}
-	bind_text(st, 1, serial);
-	sqlite3_bind_int64(st, 2, enrollment);
-	bind_text(st, 3, session_hash);
-	sqlite3_bind_blob(st, 4, p12, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, until);
-	rc = storage_step_done(s, st, "keeping the store for download", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "keeping the store for download", e,
+			   "INSERT INTO pending_downloads (serial, "
+			   "enrollment_id, session_hash, p12, expires_at) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)", "titbi", serial,
+			   enrollment, session_hash, (const void *)p12, len,
+			   (long long)until);
 }
 
 int
@@ -626,17 +539,9 @@ storage_pending_state(struct storage *s, long long enrollment_id,
 static int
 erase_downloaded(struct storage *s, long long enrollment_id, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "DELETE FROM pending_downloads WHERE "
-			    "enrollment_id = ?1", &st, e) != 0) {
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, enrollment_id);
-	rc = storage_step_done(s, st, "erasing the downloaded store", e);
-	sqlite3_finalize(st);
-	return rc;
+	return storage_run(s, "erasing the downloaded store", e,
+			   "DELETE FROM pending_downloads WHERE enrollment_id "
+			   "= ?1", "i", enrollment_id);
 }
 
 int
@@ -727,24 +632,17 @@ static int
 revoke_row(struct storage *s, const char *serial, int reason, time_t now,
 	   struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (storage_prepare(s, "UPDATE certificates SET status = 'revoked', "
-			    "revoked_at = ?2, revocation_reason = ?3 WHERE "
-			    "serial = ?1 AND status = 'active'", &st, e) != 0) {
+	if (storage_run(s, "revoking", e, "UPDATE certificates SET status = "
+			"'revoked', revoked_at = ?2, revocation_reason = ?3 "
+			"WHERE serial = ?1 AND status = 'active'", "tii",
+			serial, (long long)now, (long long)reason) != 0) {
 		return -1;
 	}
-	bind_text(st, 1, serial);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, reason);
-	rc = storage_step_done(s, st, "revoking", e);
-	sqlite3_finalize(st);
-	if (rc == 0 && sqlite3_changes(s->db) != 1) {
+	if (sqlite3_changes(s->db) != 1) {
 		return err_set(e, ERR_WRONG_STEP, "certificate %s is not "
 			       "active", serial);
 	}
-	return rc;
+	return 0;
 }
 
 /* After the revocation of serial: when it was the holder's current

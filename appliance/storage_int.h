@@ -29,6 +29,17 @@ int storage_prepare(struct storage *s, const char *sql, sqlite3_stmt **st,
 int storage_step_done(struct storage *s, sqlite3_stmt *st, const char *what,
 		      struct err *e);
 
+/* Prepares sql, binds one argument per letter of types ('t' a const char
+ * * or NULL, 'i' a long long, 'b' a const void * then a size_t), runs it
+ * to completion and finalizes it.  For statements that return no row. */
+int storage_run(struct storage *s, const char *what, struct err *e,
+		const char *sql, const char *types, ...);
+
+/* Records the holder as the portal or an officer names them (new, or
+ * updated with last_seen = now). */
+int storage_upsert_holder(struct storage *s, const struct storage_holder *h,
+			  time_t now, struct err *e);
+
 /* Inserts c as the active certificate of enrollment. */
 int storage_insert_cert(struct storage *s, const struct storage_cert *c,
 			sqlite3_int64 enrollment, struct err *e);

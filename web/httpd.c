@@ -84,3 +84,18 @@ httpd_peer_address(struct MHD_Connection *conn, char *out, size_t n)
 			  (socklen_t)n);
 	}
 }
+
+const char *
+httpd_end_note(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		return "";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return " end=timeout";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return " end=client-abort";
+	default:
+		return " end=error";
+	}
+}

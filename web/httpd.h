@@ -17,6 +17,10 @@
 void httpd_log(void *cls, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* "" for a request that completed, else " end=timeout",
+ * " end=client-abort" or " end=error", for the request log line. */
+const char *httpd_end_note(enum MHD_RequestTerminationCode toe);
+
 /* The numeric address of the connection's peer, or "?". */
 void httpd_peer_address(struct MHD_Connection *conn, char *out, size_t n);
 

@@ -449,10 +449,7 @@ log_request(const struct request *rq, enum MHD_RequestTerminationCode toe)
 		  rq->error != NULL ? rq->error : "",
 		  rq->detail[0] != '\0' ? " detail=" : "",
 		  rq->detail[0] != '\0' ? detail : "",
-		  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		  toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ?
-		  " end=timeout" : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ?
-		  " end=client-abort" : " end=error");
+		  httpd_end_note(toe));
 }
 
 static void

@@ -276,10 +276,7 @@ log_request(const struct request *rq, enum MHD_RequestTerminationCode toe)
 		  rq->status, ms, log_escape(ip, sizeof(ip), rq->ip),
 		  rq->error != NULL ? " error=" : "",
 		  rq->error != NULL ? rq->error : "",
-		  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		  toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ?
-		  " end=timeout" : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ?
-		  " end=client-abort" : " end=error");
+		  httpd_end_note(toe));
 }
 
 static void
