@@ -3,7 +3,8 @@
 #
 #   make          build the binaries into build/
 #   make deps     install the Debian packages mycert needs (when missing)
-#   make check    deps, build, provision a throwaway token, run every test
+#   make check    deps, build, provision a throwaway token, run every test;
+#                 then the same under ASan+UBSan, then brief fuzz runs
 #   make bench    issuance against its primitives, the front next to nginx
 #   make demo     deps, build, provision demo/ and issue a sample store
 #   make clean    remove build/
@@ -110,8 +111,8 @@ UNIT += test_merkle test_audit
 UNIT_OBJS += $(BUILD)/obj/tests/unit/test_merkle.o \
 	$(BUILD)/obj/tests/unit/test_audit.o
 
-.PHONY: all deps check check-unit check-integration bench demo clean format \
-	lint
+.PHONY: all deps check check-plain check-sanitize check-fuzz test-bins bench \
+	demo clean format lint
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -171,7 +172,7 @@ $(BUILD)/p11-probe: tests/tools/p11_probe.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags p11-kit-1) \
-		$(LDFLAGS_HARDEN) -o $@ $< -ldl
+		$(LDFLAGS_HARDEN) $(LDFLAGS) -o $@ $< -ldl
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -182,9 +183,49 @@ deps:
 # --- tests --------------------------------------------------------------------
 CHECK_DIR := $(BUILD)/check
 
+# make check runs three passes and fails if any fails: every test on the
+# plain build (build/), every test again on a build under AddressSanitizer
+# (leak detection on) and UndefinedBehaviorSanitizer (build/san/), and
+# each fuzz target briefly (mk/fuzz.mk).  Then it writes the table of
+# faults and attacks tried, docs/RESILIENCE.md, from what the tests saw.
 check: deps
+	@status=0; \
+	$(MAKE) --no-print-directory check-plain || status=1; \
+	$(MAKE) --no-print-directory check-sanitize || status=1; \
+	$(MAKE) --no-print-directory check-fuzz || status=1; \
+	sh tests/outcomes.sh $(CHECK_OUTCOMES) >docs/RESILIENCE.md; \
+	echo "check: wrote docs/RESILIENCE.md"; \
+	[ $$status -eq 0 ] || echo "check: FAILED (see the passes above)" >&2; \
+	exit $$status
+
+check-plain:
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@sh tests/run-all.sh $(CHECK_DIR)
+
+test-bins: $(TEST_BINS)
+
+# The sanitizer pass: its own build folder, the same tests.  Reports go
+# to files (log_path), so that a daemon's report at exit fails the run
+# too (tests/run-all.sh); tests/sanitizers/lsan.supp names the leaks of
+# the libraries we load (never ours).
+SAN_BUILD := $(BUILD)/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+SAN_LOGS := $(abspath $(SAN_BUILD))/reports
+check-sanitize:
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) \
+		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all test-bins
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@MYCERT_BUILD=$(SAN_BUILD) MYCERT_SANITIZER_LOGS=$(SAN_LOGS) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:log_path=$(SAN_LOGS)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
+	LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp):print_suppressions=0 \
+	sh tests/run-all.sh $(SAN_BUILD)/check
+
+# The rows docs/RESILIENCE.md is made of: the plain pass, the sanitizer
+# pass's own summary row, the fuzz runs.
+CHECK_OUTCOMES := $(CHECK_DIR)/outcomes.tsv $(SAN_BUILD)/check/sanitizer.tsv \
+	$(BUILD)/fuzz/outcomes.tsv
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-issue \
@@ -205,3 +246,7 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+
+# Pieces kept in their own files: fuzzing (mk/fuzz.mk), installation
+# (mk/install.mk).
+include $(wildcard mk/*.mk)

@@ -4,8 +4,8 @@
 # provisioned setup, on a free loopback port, and stops it on exit.
 # shellcheck disable=SC2034 # BASE, DAEMON_LOG, STATUS_BASE: used by the tests
 
-DAEMON="$ROOT/build/mycertd"
-DEVPORTAL="$ROOT/build/mycert-devportal"
+DAEMON="$BIN/mycertd"
+DEVPORTAL="$BIN/mycert-devportal"
 DAEMON_PID=""
 
 # free_port: a TCP port nothing listens on, on 127.0.0.1.

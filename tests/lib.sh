@@ -7,8 +7,11 @@
 # "N passed, N failed" and exits non-zero on any failure.
 
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
-ADMIN="$ROOT/build/mycert-admin"
-PROBE="$ROOT/build/p11-probe"
+# MYCERT_BUILD: the folder of the binaries under test (build/, or the
+# sanitizer build of make check).
+BIN=${MYCERT_BUILD:-$ROOT/build}
+ADMIN="$BIN/mycert-admin"
+PROBE="$BIN/p11-probe"
 PASSED=0
 FAILED=0
 TEST_NAME=$(basename "$0" .sh)
@@ -98,4 +101,23 @@ db_fingerprint() {
 # fails COMMAND...: succeeds when COMMAND fails (for check).
 fails() {
 	! "$@"
+}
+
+# outcome AREA WHAT OBSERVED: records one fault or attack that a test
+# tried (WHAT) and what the product did (OBSERVED, as measured by the
+# test) for the generated table docs/RESILIENCE.md (tests/outcomes.sh).
+# Call it right after the checks that prove OBSERVED: the row says
+# "held" only when none of the checks since the previous outcome failed.
+# AREA groups rows: fault, attack, load, posture, fuzz, sanitizer,
+# service.
+OUTCOME_MARK=0
+outcome() {
+	_oc_state=held
+	if [ "$FAILED" -gt "$OUTCOME_MARK" ]; then
+		_oc_state="FAILED ($((FAILED - OUTCOME_MARK)) checks)"
+	fi
+	OUTCOME_MARK=$FAILED
+	[ -n "${MYCERT_OUTCOMES:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$TEST_NAME" "$2" "$3" \
+		"$_oc_state" | tr -d '\r' >>"$MYCERT_OUTCOMES"
 }

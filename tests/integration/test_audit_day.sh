@@ -11,7 +11,7 @@ set -u
 # shellcheck source=tests/daemon.sh
 . "$(dirname "$0")/../daemon.sh"
 
-AUDIT="$ROOT/build/mycert-audit"
+AUDIT="$BIN/mycert-audit"
 [ -x "$AUDIT" ] || fatal "$AUDIT is missing; run: make"
 umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/audit-day.XXXXXX")

@@ -18,7 +18,7 @@ set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-SEND="$ROOT/build/mail-send"
+SEND="$BIN/mail-send"
 SMTP_USER=mycert-test
 [ -x "$SEND" ] || fatal "$SEND is missing; run: make build/mail-send"
 # Debian's python3-aiosmtpd lives beside /usr/bin/python3, which another

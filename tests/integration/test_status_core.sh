@@ -11,7 +11,7 @@ set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-ANSWER="$ROOT/build/ocsp-answer"
+ANSWER="$BIN/ocsp-answer"
 [ -x "$ANSWER" ] || fatal "$ANSWER is missing: run make build/ocsp-answer"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/status-core.XXXXXX")
