@@ -14,12 +14,17 @@ RUN_PKGS="softhsm2 opensc openssl sqlite3"
 # certificates against the CRL (nginx, test_status_web.sh).
 TEST_PKGS="openjdk-17-jre-headless libnss3-tools gnutls-bin strace \
 procps python3 python3-aiosmtpd chromium nginx curl"
-# Bench: the load generator (nginx above is also bench/front.sh's
-# reference server).
+# Proof under stress (make check): clang and its runtime for the fuzz
+# targets (libFuzzer) and sanitizers, valgrind for make check-valgrind,
+# testssl.sh for the TLS posture, systemd-analyze and mandoc for the
+# installed unit and man pages.
+PROOF_PKGS="clang libclang-rt-14-dev valgrind testssl.sh systemd mandoc"
+# Bench and load tests: the load generator (nginx above is also
+# bench/front.sh's reference server).
 BENCH_PKGS="wrk"
 
 missing=""
-for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $BENCH_PKGS; do
+for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $PROOF_PKGS $BENCH_PKGS; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	"install ok installed") ;;
