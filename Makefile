@@ -111,7 +111,7 @@ UNIT += test_merkle test_audit
 UNIT_OBJS += $(BUILD)/obj/tests/unit/test_merkle.o \
 	$(BUILD)/obj/tests/unit/test_audit.o
 
-.PHONY: all deps check check-plain check-sanitize check-fuzz test-bins bench \
+.PHONY: all deps check check-plain check-sanitize check-fuzz check-valgrind test-bins bench \
 	demo clean format lint
 all: $(BINS)
 
@@ -221,6 +221,17 @@ check-sanitize:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
 	LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp):print_suppressions=0 \
 	sh tests/run-all.sh $(SAN_BUILD)/check
+
+# Valgrind's memcheck on the unit tests (plain build; a separate target,
+# not part of make check): any error or definite leak fails.
+# tests/sanitizers/valgrind.supp names what the libraries we load do.
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all test-bins
+	@MYCERT_SUITES=none MYCERT_UNIT_SLOW=1 MYCERT_UNIT_WRAPPER="valgrind -q \
+		--error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --track-origins=yes \
+		--suppressions=$(abspath tests/sanitizers/valgrind.supp)" \
+		sh tests/run-all.sh $(BUILD)/valgrind
 
 # The rows docs/RESILIENCE.md is made of: the plain pass, the sanitizer
 # pass's own summary row, the fuzz runs.

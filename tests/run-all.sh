@@ -46,12 +46,16 @@ failed_suites=""
 
 echo "check: unit tests"
 suites=$((suites + 1))
-if ! "$MYCERT_BUILD/unit-tests"; then
+# MYCERT_UNIT_WRAPPER (optional): a command the unit tests run under
+# (make check-valgrind: valgrind's memcheck).
+# shellcheck disable=SC2086 # the wrapper is a command line
+if ! ${MYCERT_UNIT_WRAPPER:-} "$MYCERT_BUILD/unit-tests"; then
 	failed_suites="$failed_suites unit-tests"
 fi
 
 # MYCERT_SUITES (optional): a space-separated subset of the integration
-# suites, by name (test_web_flow ...), to run while working on them.
+# suites, by name (test_web_flow ...), to run while working on them;
+# "none" runs the unit tests only.
 for t in tests/integration/test_*.sh; do
 	name=$(basename "$t" .sh)
 	if [ -n "${MYCERT_SUITES:-}" ]; then
