@@ -160,6 +160,7 @@ test_example(void)
 	CU_ASSERT_EQUAL(cfg->p12_profile, CONFIG_P12_MODERN);
 	CU_ASSERT_EQUAL(cfg->p12_iterations, 10000);
 	expect_in_dir(cfg->database, dir, "mycert.db", __LINE__);
+	CU_ASSERT_STRING_EQUAL(cfg->user, "mycert");
 	CU_ASSERT_STRING_EQUAL(cfg->listen, "127.0.0.1:8443");
 	expect_in_dir(cfg->tls_cert, dir, "tls.pem", __LINE__);
 	expect_in_dir(cfg->tls_key, dir, "tls-key.pem", __LINE__);
@@ -194,6 +195,8 @@ test_defaults(void)
 	CU_ASSERT_PTR_NULL(cfg->audit_key);
 	CU_ASSERT_PTR_NULL(cfg->chain_file);
 	CU_ASSERT_PTR_NULL(cfg->audit_cert);
+	/* No account by default: mycertd refuses to start as root then. */
+	CU_ASSERT_PTR_NULL(cfg->user);
 	CU_ASSERT_STRING_EQUAL(cfg->listen, "127.0.0.1:8443");
 	CU_ASSERT_STRING_EQUAL(cfg->terms_version, "2026-01");
 	CU_ASSERT_EQUAL(cfg->code_ttl_seconds, 300);
