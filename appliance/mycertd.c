@@ -264,7 +264,7 @@ start(struct daemon *d, struct err *e)
 	}
 	portal_on_revocation(d->portal, wake_publisher, d);
 	wp = (struct web_params){ d->cfg, d->portal, d->dev_key, d->web_fd };
-	d->web_fd = -1;		/* web_start's now, whatever it returns */
+	d->web_fd = -1;	/* web_start's now, whatever it returns */
 	/* The front first: its refusals (dev_portal) come before the first
 	 * CRL is recorded. */
 	if (web_start(&wp, &d->web, e) != 0) {

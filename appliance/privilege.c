@@ -109,9 +109,10 @@ from_root(const char *user, struct err *e)
 			       "or name another", user, user);
 	}
 	if (pw->pw_uid == 0) {
-		log_event("warn", "privileges", "user=root uid=0 note=\"serving "
-			  "as root because the configuration says user = "
-			  "root: for throwaway development setups only\"");
+		log_event("warn", "privileges", "user=root uid=0 "
+			  "note=\"serving as root because the configuration "
+			  "says user = root: for throwaway development setups "
+			  "only\"");
 		return 0;
 	}
 	return become(pw, e);
@@ -129,8 +130,8 @@ as_account(const char *user, struct err *e)
 	if (pw == NULL || pw->pw_uid != geteuid()) {
 		return err_set(e, ERR_CONFIG, "mycertd runs as uid %u but the "
 			       "configuration says user = %s: start it as %s "
-			       "(systemd: User=%s) or as root", (unsigned)geteuid(),
-			       user, user, user);
+			       "(systemd: User=%s) or as root",
+			       (unsigned)geteuid(), user, user, user);
 	}
 	return 0;
 }
@@ -177,9 +178,9 @@ privilege_check_private(const char *path, const char *what, int optional,
 			       what, path);
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		return err_set(e, ERR_IO, "the %s %s is open to group or others "
-			       "(mode %03o); run: chmod 600 %s", what, path,
-			       (unsigned)(st.st_mode & 0777), path);
+		return err_set(e, ERR_IO, "the %s %s is open to group or "
+			       "others (mode %03o); run: chmod 600 %s", what,
+			       path, (unsigned)(st.st_mode & 0777), path);
 	}
 	return 0;
 }

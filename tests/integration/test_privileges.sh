@@ -11,7 +11,7 @@
 # the account with CAP_NET_BIND_SERVICE (as the systemd unit starts it),
 # it binds a port below 1024 and then holds no capability.  It refuses to
 # start, naming the file and the chmod to run, on a PIN file others may
-# read, a database or a -wal file that group may read, and it refuses to
+# read (as mycert-admin does, exit 12), a database or a -wal file that group may read, and it refuses to
 # start as root without user, with an unknown user, or as another account
 # than user says; each refusal leaves the database unchanged.
 # shellcheck disable=SC2016 # the sh -c snippets read their own $1
@@ -189,6 +189,17 @@ refused "a PIN file others may read" \
 	"$CONF"
 outcome service "PIN file mode 0644, mycertd started as root" \
 	"exit $REFUSED_STATUS in ${REFUSED_S} s: \"$(head -c 160 "$WORK/out" | tr -d '\n')\"; database unchanged"
+# mycert-admin reads the same PIN file: the same refusal, its own status.
+_before=$(db_fingerprint "$DB")
+_status=0
+"$ADMIN" -c "$CONF" crl >"$WORK/out" 2>&1 || _status=$?
+check "mycert-admin with that PIN file: exit 12 (token-pin-file)" \
+	[ "$_status" -eq 12 ]
+check "mycert-admin names the PIN file and the fix" \
+	grep -q "PIN file $PIN is open to group or others (mode 644); run: chmod 600 $PIN" \
+	"$WORK/out"
+check "mycert-admin changed nothing" \
+	test "$(db_fingerprint "$DB")" = "$_before"
 chmod 600 "$PIN"
 
 chmod 640 "$DB"
