@@ -36,6 +36,12 @@ check "make install DESTDIR PREFIX=/usr succeeds without building" \
 check "make install compiled and linked nothing" \
 	fails grep -q "CC \|LINK " "$WORK/make.out"
 
+check "make install without built binaries refuses, saying to run make" \
+	sh -c '! make -s --no-print-directory -C "$1" install BUILD="$2/none" \
+		DESTDIR="$2/empty" >"$2/none.out" 2>&1 &&
+		grep -q "run .make. first" "$2/none.out" && [ ! -e "$2/empty" ]' \
+	_ "$ROOT" "$WORK"
+
 # mode path: every file make install must write, and nothing else.
 {
 	echo "755 etc/mycert"
