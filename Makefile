@@ -44,7 +44,7 @@ DEVPORTAL_OBJS := $(BUILD)/obj/appliance/mycert_devportal.o \
 # The HTTPS front and the plain-HTTP status listener (CRL, OCSP): web.o
 # and status.o are the only objects that use libmicrohttpd; assets.o
 # holds the files of web/static/, built in by web/embed.sh.
-WEB := form html i18n pages routes web status httpd
+WEB := form html i18n pages routes web status httpd listen
 WEB_OBJS := $(WEB:%=$(BUILD)/obj/web/%.o) $(BUILD)/obj/web/assets.o
 
 ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)
@@ -52,6 +52,7 @@ ADMIN_OBJS := $(BUILD)/obj/appliance/mycert_admin.o $(CORE_OBJS) $(TOKEN_OBJS)
 # The network-facing daemon: the front, the flow, mail, the token.
 DAEMON_OBJS := $(BUILD)/obj/appliance/mycertd.o \
 	$(BUILD)/obj/appliance/portal.o $(BUILD)/obj/appliance/devportal.o \
+	$(BUILD)/obj/appliance/privilege.o \
 	$(WEB_OBJS) $(ASSERTION_OBJS) $(MAIL_OBJS) $(OCSP_OBJS) $(CORE_OBJS) \
 	$(TOKEN_OBJS)
 

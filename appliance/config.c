@@ -50,6 +50,7 @@ static const struct key_def keys[] = {
 	{ "p12_profile", P12PROFILE, F(p12_profile), 0, 0, 0 },
 	{ "p12_iterations", NUMBER, F(p12_iterations), 0, 1000, 10000000 },
 	{ "database", PATH, F(database), 1, 0, 0 },
+	{ "user", TEXT, F(user), 0, 0, 0 },
 	{ "listen", TEXT, F(listen), 0, 0, 0 },
 	{ "tls_cert", PATH, F(tls_cert), 0, 0, 0 },
 	{ "tls_key", PATH, F(tls_key), 0, 0, 0 },

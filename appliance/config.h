@@ -57,6 +57,10 @@ struct config {
 	/* storage */
 	char *database;
 
+	/* the account mycertd serves as when started as root (optional;
+	 * required then, see privilege.h) */
+	char *user;
+
 	/* web front and status listener (used by mycertd) */
 	char *listen;
 	char *tls_cert;

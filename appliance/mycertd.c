@@ -4,7 +4,12 @@
  * OCSP), runs issuance on worker threads (portal.c) and housekeeping and
  * CRL publishing on its main thread, and stops cleanly on SIGTERM or
  * SIGINT: requests in flight finish, running generations finish, the
- * database is closed, every held password is wiped.  Refuses to start,
+ * database is closed, every held password is wiped.  It binds both
+ * listeners first, then gives up root or its capabilities (privilege.h),
+ * and only then reads the token, the database and the keys, as the
+ * account that owns them; it refuses a database that group or others
+ * may read (the PIN file and the keys get the same refusal where they
+ * are read).  Refuses to start,
  * with a message that says what to fix, when the configuration, the
  * token, the keys, the database or the publish folder are not usable.
  * Logs one key=value line per event on standard error.
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "config.h"
@@ -30,10 +36,12 @@
 #include "devportal.h"
 #include "err.h"
 #include "issue.h"
+#include "listen.h"
 #include "log.h"
 #include "mail.h"
 #include "ocsp.h"
 #include "portal.h"
+#include "privilege.h"
 #include "secret.h"
 #include "status.h"
 #include "storage.h"
@@ -59,6 +67,8 @@ struct daemon {
 	struct crl_watch watch;
 	pthread_mutex_t publish_lock;	/* one CRL publisher at a time */
 	pthread_t main_thread;		/* woken by SIGUSR1 to publish */
+	int web_fd;			/* listen, bound before the drop */
+	int status_fd;			/* status_listen, likewise */
 };
 
 static int
@@ -173,8 +183,52 @@ start_status(struct daemon *d, struct err *e)
 	    publish_crl(d, e) != 0) {
 		return -1;
 	}
-	sp = (struct status_params){ d->cfg, d->ocsp };
+	sp = (struct status_params){ d->cfg, d->ocsp, d->status_fd };
+	d->status_fd = -1;	/* status_start's now, whatever it returns */
 	return status_start(&sp, &d->status, e);
+}
+
+/* The database and the files SQLite keeps beside it hold every holder's
+ * data and the audit log: nobody but the service account may read them. */
+static int
+check_database_private(const char *db, struct err *e)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char path[4096];
+	size_t i;
+
+	if (privilege_check_private(db, "database", 1, e) != 0) {
+		return -1;
+	}
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", db,
+				     suffixes[i]) >= sizeof(path)) {
+			return err_set(e, ERR_CONFIG, "database = %s: path too "
+				       "long", db);
+		}
+		if (privilege_check_private(path, "database file", 1, e) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What may need root: the configuration (possibly root's), both
+ * listeners (a port below 1024).  Then root and every capability go,
+ * before any token, key, database or network input is touched. */
+static int
+prepare(struct daemon *d, struct err *e)
+{
+	if (config_load(d->conf_path, &d->cfg, e) != 0 ||
+	    listen_bind(d->cfg->listen, "listen", &d->web_fd, e) != 0 ||
+	    listen_bind(d->cfg->status_listen, "status_listen", &d->status_fd,
+			e) != 0 ||
+	    privilege_drop(d->cfg->user, e) != 0) {
+		return -1;
+	}
+	/* A missing database is refused later (storage_open) with its own
+	 * message; here only one that others may read. */
+	return check_database_private(d->cfg->database, e);
 }
 
 static int
@@ -183,8 +237,7 @@ start(struct daemon *d, struct err *e)
 	struct token_params tp;
 	struct web_params wp;
 
-	if (config_load(d->conf_path, &d->cfg, e) != 0 ||
-	    mail_open(d->cfg, &d->mailer, e) != 0) {
+	if (mail_open(d->cfg, &d->mailer, e) != 0) {
 		return -1;
 	}
 	tp = (struct token_params){ d->cfg->pkcs11_module,
@@ -210,7 +263,8 @@ start(struct daemon *d, struct err *e)
 		return -1;
 	}
 	portal_on_revocation(d->portal, wake_publisher, d);
-	wp = (struct web_params){ d->cfg, d->portal, d->dev_key };
+	wp = (struct web_params){ d->cfg, d->portal, d->dev_key, d->web_fd };
+	d->web_fd = -1;	/* web_start's now, whatever it returns */
 	/* The front first: its refusals (dev_portal) come before the first
 	 * CRL is recorded. */
 	if (web_start(&wp, &d->web, e) != 0) {
@@ -299,12 +353,19 @@ stop(struct daemon *d)
 	token_close(d->token);
 	mail_close(d->mailer);
 	config_free(d->cfg);
+	if (d->web_fd >= 0) {
+		close(d->web_fd);
+	}
+	if (d->status_fd >= 0) {
+		close(d->status_fd);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { .conf_path = DEFAULT_CONFIG };
+	struct daemon d = { .conf_path = DEFAULT_CONFIG, .web_fd = -1,
+			    .status_fd = -1 };
 	struct err e = { 0 };
 	sigset_t signals;
 	int sig;
@@ -320,7 +381,8 @@ main(int argc, char **argv)
 	sigaddset(&signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_args(argc, argv, &d, &e) != 0 || start(&d, &e) != 0) {
+	if (parse_args(argc, argv, &d, &e) != 0 || prepare(&d, &e) != 0 ||
+	    start(&d, &e) != 0) {
 		log_event("error", "start-refused", "error=%s detail=\"%s\"",
 			  err_code_name(e.code), e.msg);
 		fprintf(stderr, "mycertd: cannot start: %s\n", e.msg);

@@ -625,9 +625,14 @@ cert_summary() {
 		sed 's/ $//'
 }
 
-# admin_tool: print the mycert-admin to use; stop if it is not there.
+# The mycert-admin of an installed copy of these scripts: make install
+# (mk/install.mk) writes its path here; empty in the repository.
+INSTALLED_ADMIN=
+
+# admin_tool: print the mycert-admin to use (MYCERT_ADMIN, the installed
+# one, or the repository's build); stop if it is not there.
 admin_tool() {
-	_at_tool=${MYCERT_ADMIN:-$ROOT/build/mycert-admin}
+	_at_tool=${MYCERT_ADMIN:-${INSTALLED_ADMIN:-$ROOT/build/mycert-admin}}
 	[ -x "$_at_tool" ] ||
 		fatal "$_at_tool not found: build it with 'make -C $ROOT'" \
 			"or set MYCERT_ADMIN to its path"

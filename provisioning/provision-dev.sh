@@ -67,7 +67,7 @@ refuse_used_dir() {
 
 # find_admin: the mycert-admin to use, built if missing.
 find_admin() {
-	if [ -n "${MYCERT_ADMIN-}" ]; then
+	if [ -n "${MYCERT_ADMIN-}" ] || [ -n "$INSTALLED_ADMIN" ]; then
 		admin_tool >/dev/null
 		return 0
 	fi

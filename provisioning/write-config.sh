@@ -59,6 +59,9 @@ parse_args() {
 main() {
 	parse_args "$@"
 	conf=$dir/mycertd.conf
+	# The account that provisions owns the files: mycertd serves as it
+	# (root only for throwaway setups made by root, such as make check).
+	user=$(id -un) || fatal "cannot tell the current user name"
 	refuse_existing "$conf"
 	cleanup_add "$conf"
 	(set -C && cat >"$conf") <<EOF_CONF || fatal "cannot write $conf"
@@ -113,6 +116,11 @@ p12_iterations = 10000
 
 # --- storage -----------------------------------------------------------------
 database = $dir/mycert.db
+
+# --- the service account (mycertd) ------------------------------------------
+# The account that made this setup and owns its files; mycertd started as
+# root serves as it (user = root: root made it, for tests only).
+user = $user
 
 # --- web front (mycertd) -----------------------------------------------------
 listen = 127.0.0.1:8443

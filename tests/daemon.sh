@@ -56,7 +56,10 @@ run_daemon() {
 	DAEMON_PID=$!
 	_rd_i=0
 	while [ "$_rd_i" -lt 100 ]; do
-		if curl -sk -o /dev/null "$BASE/healthz" 2>/dev/null; then
+		# The listener is bound before the token opens (mycertd(8)):
+		# a connection may wait for the start, never forever.
+		if curl -sk --max-time 5 -o /dev/null "$BASE/healthz" \
+			2>/dev/null; then
 			return 0
 		fi
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then

@@ -23,6 +23,12 @@ if [ ! -f "$CONF" ]; then
 else
 	echo "demo: reusing the setup in $SETUP"
 fi
+# A setup made before mycertd gave up root names no user: the account
+# that owns the setup is the one to serve as (root, if root made it).
+if ! grep -q '^user *=' "$CONF"; then
+	printf '\n# Added by make demo: the owner of this setup.\nuser = %s\n' \
+		"$(stat -c %U "$SETUP")" >>"$CONF"
+fi
 DB=$(sed -n 's/^database *= *//p' "$CONF")
 if [ ! -f "$DB" ]; then
 	build/mycert-admin -c "$CONF" init-db

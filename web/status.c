@@ -1053,7 +1053,7 @@ status_free(struct status_server *s)
 }
 
 static int
-start_daemon(struct status_server *s, struct err *e)
+start_daemon(struct status_server *s, int fd, struct err *e)
 {
 	const struct config *cfg = s->cfg;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
@@ -1065,7 +1065,7 @@ start_daemon(struct status_server *s, struct err *e)
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, httpd_log, "status_http",
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->web_threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -1079,8 +1079,7 @@ start_daemon(struct status_server *s, struct err *e)
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		return err_set(e, ERR_CONFIG, "cannot serve plain HTTP on "
-			       "status_listen = %s: the address may be in use "
-			       "or not local", cfg->status_listen);
+			       "status_listen = %s", cfg->status_listen);
 	}
 	return 0;
 }
@@ -1092,8 +1091,13 @@ status_start(const struct status_params *p, struct status_server **out,
 	struct status_server *s = NULL;
 
 	*out = NULL;
+	if (p->listen_fd < 0) {
+		return err_set(e, ERR_INTERNAL, "status_start: status_listen "
+			       "is not bound");
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
+		close(p->listen_fd);
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	s->cfg = p->cfg;
@@ -1104,10 +1108,14 @@ status_start(const struct status_params *p, struct status_server **out,
 	s->locks_ready = 1;
 	if (parse_listen(s->cfg->status_listen, s, e) != 0 ||
 	    routes_setup(s, e) != 0 ||
-	    dbpool_open(s->cfg->database, &s->dbs, e) != 0 ||
-	    start_daemon(s, e) != 0) {
+	    dbpool_open(s->cfg->database, &s->dbs, e) != 0) {
+		close(p->listen_fd);
 		status_free(s);
 		return -1;
+	}
+	if (start_daemon(s, p->listen_fd, e) != 0) {
+		status_free(s);
+		return -1;	/* the socket is libmicrohttpd's now */
 	}
 	log_event("info", "status_started", "listen=%s crl=%s ca=%s ocsp=%s "
 		  "threads=%u", s->cfg->status_listen, s->crl.url_path,

@@ -38,11 +38,15 @@ struct status_params {
 	/* Answers the OCSP requests; stays the caller's and must outlive
 	 * the listener.  Called from several threads at once. */
 	struct ocsp_responder *ocsp;
+	/* cfg->status_listen, already bound (listen_bind).  status_start
+	 * takes it over: the caller never uses or closes it again, even on
+	 * failure (libmicrohttpd may already have closed it then). */
+	int listen_fd;
 };
 
-/* Binds cfg->status_listen (plain HTTP) and starts serving.  The CRL need
+/* Serves cfg->status_listen (p->listen_fd, plain HTTP).  The CRL need
  * not exist yet (404 until it does).  ERR_CONFIG when an URL has no usable
- * path, two URLs share one, or the address cannot be bound. */
+ * path or two URLs share one. */
 int status_start(const struct status_params *p, struct status_server **out,
 		 struct err *e) MUST_CHECK;
 

@@ -562,7 +562,7 @@ web_free(struct web *w)
 }
 
 static int
-start_daemon(struct web *w, const struct config *cfg, int ipv6,
+start_daemon(struct web *w, const struct config *cfg, int ipv6, int fd,
 	     struct err *e)
 {
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS |
@@ -574,7 +574,7 @@ start_daemon(struct web *w, const struct config *cfg, int ipv6,
 	w->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, httpd_log, "http",
-		MHD_OPTION_SOCK_ADDR, &w->addr.sa,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_HTTPS_MEM_KEY, w->tls_key,
 		MHD_OPTION_HTTPS_MEM_CERT, w->tls_cert,
 		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
@@ -591,8 +591,7 @@ start_daemon(struct web *w, const struct config *cfg, int ipv6,
 		MHD_OPTION_END);
 	if (w->daemon == NULL) {
 		return err_set(e, ERR_CONFIG, "cannot serve HTTPS on %s: the "
-			       "address may be in use or not local, or the "
-			       "TLS key and certificate (%s, %s) do not match",
+			       "TLS key and certificate (%s, %s) may not match",
 			       cfg->listen, cfg->tls_key, cfg->tls_cert);
 	}
 	return 0;
@@ -607,8 +606,13 @@ web_start(const struct web_params *p, struct web **out, struct err *e)
 	int ipv6 = 0;
 
 	*out = NULL;
+	if (p->listen_fd < 0) {
+		return err_set(e, ERR_INTERNAL, "web_start: listen is not "
+			       "bound");
+	}
 	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
+		close(p->listen_fd);
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	}
 	atomic_init(&w->in_flight, 0);
@@ -634,8 +638,9 @@ web_start(const struct web_params *p, struct web **out, struct err *e)
 		       NULL, &w->routes, e) != 0) {
 		goto fail;
 	}
-	if (start_daemon(w, cfg, ipv6, e) != 0) {
-		goto fail;
+	if (start_daemon(w, cfg, ipv6, p->listen_fd, e) != 0) {
+		web_free(w);
+		return -1;	/* the socket is libmicrohttpd's now */
 	}
 	log_event("info", "web_started", "listen=%s threads=%u "
 		  "max_connections=%u per_ip=%u timeout_s=%u max_body=%u "
@@ -646,6 +651,7 @@ web_start(const struct web_params *p, struct web **out, struct err *e)
 	*out = w;
 	return 0;
 fail:
+	close(p->listen_fd);
 	web_free(w);
 	return -1;
 }

@@ -23,9 +23,13 @@ struct web_params {
 	const struct config *cfg;	/* listen, tls_cert, tls_key, limits */
 	struct portal *portal;
 	EVP_PKEY *dev_portal_key;	/* NULL unless dev_portal = on */
+	/* cfg->listen, already bound (listen_bind).  web_start takes it
+	 * over: the caller never uses or closes it again, even on failure
+	 * (libmicrohttpd may already have closed it then). */
+	int listen_fd;
 };
 
-/* Binds cfg->listen with TLS 1.2/1.3 only and starts serving.  Refuses
+/* Serves cfg->listen (p->listen_fd) with TLS 1.2/1.3 only.  Refuses
  * dev_portal on a non-loopback address (ERR_CONFIG). */
 int web_start(const struct web_params *p, struct web **out, struct err *e)
 	MUST_CHECK;

@@ -1,0 +1,198 @@
+#!/bin/sh
+# test_install.sh: make install and make uninstall (mk/install.mk).
+#
+# Installs the binaries under test ($BIN, the sanitizer build included:
+# make install never builds) into a staging folder with PREFIX=/usr, then
+# checks every installed file and its mode against the expected list
+# (nothing more, nothing less), that the binaries are the ones built, that
+# the man pages lint clean with mandoc, render, and name every option,
+# command, configuration key and exit status the programs have, that the
+# systemd unit starts the installed daemon and passes systemd-analyze
+# verify, and that its offline security exposure is at most
+# MAX_EXPOSURE.  A second install keeps an existing mycertd.conf;
+# uninstall removes every installed file and keeps it.  Last, the
+# installed provisioning scripts provision a setup with the installed
+# mycert-admin (no repository build, no MYCERT_ADMIN).
+# shellcheck disable=SC2016 # the sh -c snippets read their own $1
+set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+# systemd-analyze's scale: 0.0 (safest) to 10.0; "OK" is below 5.0.
+MAX_EXPOSURE=2.0
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/install.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+STAGE="$WORK/stage"
+
+install_into() {
+	make -s --no-print-directory -C "$ROOT" "$@" BUILD="$BIN" \
+		>"$WORK/make.out" 2>&1
+}
+
+# --- install -------------------------------------------------------------------
+check "make install DESTDIR PREFIX=/usr succeeds without building" \
+	install_into install DESTDIR="$STAGE" PREFIX=/usr
+check "make install compiled and linked nothing" \
+	fails grep -q "CC \|LINK " "$WORK/make.out"
+
+check "make install without built binaries refuses, saying to run make" \
+	sh -c '! make -s --no-print-directory -C "$1" install BUILD="$2/none" \
+		DESTDIR="$2/empty" >"$2/none.out" 2>&1 &&
+		grep -q "run .make. first" "$2/none.out" && [ ! -e "$2/empty" ]' \
+	_ "$ROOT" "$WORK"
+
+# mode path: every file make install must write, and nothing else.
+{
+	echo "755 etc/mycert"
+	echo "644 etc/mycert/mycertd.conf.example"
+	echo "755 usr/bin/mycert-audit"
+	echo "644 usr/lib/systemd/system/mycertd.service"
+	echo "755 usr/sbin/mycert-admin"
+	echo "755 usr/sbin/mycertd"
+	echo "644 usr/share/man/man1/mycert-audit.1"
+	echo "644 usr/share/man/man8/mycert-admin.8"
+	echo "644 usr/share/man/man8/mycertd.8"
+	echo "644 usr/share/mycert/hsm-config/softhsm2.conf.in"
+	echo "644 usr/share/mycert/provisioning/README.md"
+	# lib.sh is sourced, not run.
+	for s in "$ROOT"/provisioning/*.sh; do
+		case $s in
+		*/lib.sh) echo "644 usr/share/mycert/provisioning/lib.sh" ;;
+		*) echo "755 usr/share/mycert/provisioning/$(basename "$s")" ;;
+		esac
+	done
+} | sort -k2 >"$WORK/expected"
+{
+	(cd "$STAGE" && find . -type f -printf '%m %P\n')
+	stat -c '%a etc/mycert' "$STAGE/etc/mycert"
+} | sort -k2 >"$WORK/got"
+check "installs exactly the expected files with the expected modes" \
+	diff "$WORK/expected" "$WORK/got"
+NFILES=$(grep -vc ' etc/mycert$' "$WORK/got")
+for pair in "sbin/mycertd mycertd" "sbin/mycert-admin mycert-admin" \
+	"bin/mycert-audit mycert-audit"; do
+	# shellcheck disable=SC2086 # two words on purpose
+	set -- $pair
+	check "usr/$1 is $BIN/$2" cmp -s "$STAGE/usr/$1" "$BIN/$2"
+done
+check "the installed scripts use the installed mycert-admin" \
+	grep -qx 'INSTALLED_ADMIN=/usr/sbin/mycert-admin' \
+	"$STAGE/usr/share/mycert/provisioning/lib.sh"
+
+# --- man pages -------------------------------------------------------------------
+MAN="$STAGE/usr/share/man"
+for page in man8/mycertd.8 man8/mycert-admin.8 man1/mycert-audit.1; do
+	check "$page: mandoc -T lint finds nothing (warnings included)" \
+		sh -c 'out=$(mandoc -T lint -W warning "$1" 2>&1) &&
+			[ -z "$out" ]' _ "$MAN/$page"
+	check "$page renders with mandoc -T utf8 (NAME, SYNOPSIS, SEE ALSO)" \
+		sh -c 'mandoc -T utf8 "$1" | col -b >"$2" &&
+			grep -q "^NAME" "$2" && grep -q "^SYNOPSIS" "$2" &&
+			grep -q "^SEE ALSO" "$2" && [ "$(wc -l <"$2")" -gt 40 ]' \
+		_ "$MAN/$page" "$WORK/$(basename "$page").txt"
+done
+# Every key of the example configuration is documented in mycertd(8).
+sed -n 's/^#\{0,1\} *\([a-z][a-z0-9_]*\) *= .*/\1/p' \
+	"$ROOT/hsm-config/mycertd.conf.example" | sort -u >"$WORK/keys"
+missing=""
+while read -r k; do
+	grep -q "^\.\(It \)\{0,1\}Cm $k\( \|$\)" "$MAN/man8/mycertd.8" ||
+		missing="$missing $k"
+done <"$WORK/keys"
+check "mycertd(8) documents every configuration key ($(grep -c . \
+	"$WORK/keys") keys; missing:${missing:- none})" [ -z "$missing" ]
+# Every command of mycert-admin --help is in mycert-admin(8).
+"$BIN/mycert-admin" --help |
+	sed -n 's/^  \([a-z][a-z-]*\)\( .*\)\{0,1\}$/\1/p' | sort -u >"$WORK/cmds"
+missing=""
+while read -r c; do
+	grep -q "^\.\(It \)\{0,1\}Cm $c\( \|$\)" "$MAN/man8/mycert-admin.8" ||
+		missing="$missing $c"
+done <"$WORK/cmds"
+check "mycert-admin(8) documents every command ($(grep -c . "$WORK/cmds") \
+commands; missing:${missing:- none})" \
+	[ -z "$missing" ] && [ "$(grep -c . "$WORK/cmds")" -ge 10 ]
+# The exit statuses of mycert-admin(8) are the README's table.
+sed -n 's/^| \([0-9][0-9]*\) | \([a-z-]*\) |.*/\1 \2/p' "$ROOT/README.md" |
+	grep -v '^0 ' >"$WORK/readme-status"
+awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh/ { on = 0 }
+	on && /^\.It [0-9]/ && $2 != "0" { n = $2; getline; sub(/:.*/, ""); print n, $0 }' \
+	"$MAN/man8/mycert-admin.8" >"$WORK/man-status"
+check "mycert-admin(8) lists the exit statuses of the README's table" \
+	diff "$WORK/readme-status" "$WORK/man-status"
+for opt in "--since" "--ca" "--cert"; do
+	check "mycert-audit(1) documents verify $opt" \
+		grep -q "^\.\(It \)\{0,1\}Fl -${opt#--} " "$MAN/man1/mycert-audit.1"
+done
+
+# --- the systemd unit -------------------------------------------------------------
+UNIT="$STAGE/usr/lib/systemd/system/mycertd.service"
+check "the unit starts the installed daemon on /etc/mycert/mycertd.conf" \
+	grep -qx 'ExecStart=/usr/sbin/mycertd -c /etc/mycert/mycertd.conf' "$UNIT"
+check "no @PLACEHOLDER@ is left in the unit" sh -c '! grep -q "@[A-Z]*@" "$1"' \
+	_ "$UNIT"
+for setting in User=mycert NoNewPrivileges=yes ProtectSystem=strict \
+	PrivateTmp=yes PrivateDevices=yes ProtectHome=yes UMask=0077 \
+	"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" \
+	CapabilityBoundingSet=CAP_NET_BIND_SERVICE \
+	SystemCallFilter=@system-service SystemCallArchitectures=native \
+	MemoryDenyWriteExecute=yes LockPersonality=yes RestrictNamespaces=yes \
+	StateDirectory=mycert; do
+	grep -qx "$setting" "$UNIT" || not_ok "the unit sets $setting"
+done
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# verify checks that ExecStart is executable and that man:mycertd(8)
+	# exists: point both at the staging folder.
+	sed "s|^ExecStart=/usr/sbin/|ExecStart=$STAGE/usr/sbin/|" "$UNIT" \
+		>"$WORK/mycertd.service"
+	check "systemd-analyze verify accepts the unit" \
+		sh -c 'MANPATH="$1" systemd-analyze verify "$2" >"$3" 2>&1 &&
+			[ ! -s "$3" ]' _ "$MAN" "$WORK/mycertd.service" \
+		"$WORK/verify.out"
+	systemd-analyze security --offline=true --no-pager "$UNIT" \
+		>"$WORK/security.out" 2>&1
+	EXPOSURE=$(sed -n 's/.*Overall exposure level for mycertd.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p' \
+		"$WORK/security.out")
+	check "systemd-analyze security --offline: exposure ${EXPOSURE:-?} \
+<= $MAX_EXPOSURE" awk -v e="${EXPOSURE%% *}" -v max="$MAX_EXPOSURE" \
+		'BEGIN { exit !(e != "" && e + 0 <= max + 0) }'
+	outcome service "the systemd unit under systemd-analyze security --offline" \
+		"exposure $EXPOSURE (bound $MAX_EXPOSURE); verify clean"
+else
+	log "SKIPPED: systemd-analyze is missing (make deps installs systemd)"
+fi
+
+# --- reinstall and uninstall --------------------------------------------------------
+printf 'user = mycert\n' >"$STAGE/etc/mycert/mycertd.conf"
+CONF_SUM=$(sha256sum <"$STAGE/etc/mycert/mycertd.conf")
+check "a second install succeeds" \
+	install_into install DESTDIR="$STAGE" PREFIX=/usr
+check "a second install keeps an existing mycertd.conf as it was" \
+	[ "$(sha256sum <"$STAGE/etc/mycert/mycertd.conf")" = "$CONF_SUM" ]
+check "make uninstall succeeds" \
+	install_into uninstall DESTDIR="$STAGE" PREFIX=/usr
+LEFT=$(cd "$STAGE" && find . -type f | sort | tr '\n' ' ')
+check "uninstall removes every installed file, keeps mycertd.conf (left: $LEFT)" \
+	[ "$LEFT" = "./etc/mycert/mycertd.conf " ]
+outcome service "make install DESTDIR PREFIX=/usr, again over a mycertd.conf, then uninstall" \
+	"$NFILES files and their modes as listed; mycertd.conf unchanged; left after uninstall: $LEFT"
+
+# --- the installed provisioning scripts ----------------------------------------------
+PREFIX_DIR="$WORK/prefix"
+check "make install PREFIX=<folder> succeeds" \
+	install_into install PREFIX="$PREFIX_DIR" SYSCONFDIR="$PREFIX_DIR/etc" \
+	SYSTEMDUNITDIR="$PREFIX_DIR/lib/systemd/system"
+check "the installed provision-dev.sh provisions with the installed mycert-admin" \
+	sh -c 'env -u MYCERT_ADMIN sh "$1" "$2" >"$3" 2>&1' _ \
+	"$PREFIX_DIR/share/mycert/provisioning/provision-dev.sh" "$WORK/dev" \
+	"$WORK/provision.log"
+check "the installed mycert-admin reads that setup" \
+	sh -c '"$1" -c "$2" list >/dev/null' _ "$PREFIX_DIR/sbin/mycert-admin" \
+	"$WORK/dev/mycertd.conf"
+check "the setup names the provisioning account as user" \
+	[ "$(conf_value "$WORK/dev/mycertd.conf" user)" = "$(id -un)" ]
+check "install into a prefix wrote no build folder there" \
+	[ ! -e "$PREFIX_DIR/share/mycert/build" ]
+
+finish
