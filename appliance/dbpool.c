@@ -9,6 +9,7 @@
 
 struct dbpool {
 	char *path;
+	int writes;
 	pthread_key_t key;
 	pthread_mutex_t lock;
 	struct storage **all;
@@ -16,7 +17,8 @@ struct dbpool {
 };
 
 int
-dbpool_open(const char *path, struct dbpool **out, struct err *e)
+dbpool_open(const char *path, int writes, struct dbpool **out,
+	    struct err *e)
 {
 	struct dbpool *pool = calloc(1, sizeof(*pool));
 
@@ -31,6 +33,7 @@ dbpool_open(const char *path, struct dbpool **out, struct err *e)
 		return err_set(e, ERR_INTERNAL, "cannot create a thread key");
 	}
 	pthread_mutex_init(&pool->lock, NULL);
+	pool->writes = writes;
 	*out = pool;
 	return 0;
 }
@@ -48,6 +51,15 @@ dbpool_get(struct dbpool *pool, struct storage **out, struct err *e)
 	if (storage_open(pool->path, &db, e) != 0) {
 		e->code = ERR_UNAVAILABLE;
 		return -1;
+	}
+	/* Opened while the file could not be written (read-only for a
+	 * moment): kept, this thread would fail every write until a
+	 * restart.  Not kept, the next call opens it again. */
+	if (pool->writes && storage_read_only(db)) {
+		storage_close(db);
+		return err_set(e, ERR_UNAVAILABLE, "the database %s is "
+			       "read-only; make it writable again",
+			       pool->path);
 	}
 	pthread_mutex_lock(&pool->lock);
 	grown = realloc(pool->all, (pool->count + 1) * sizeof(*grown));

@@ -13,11 +13,16 @@
 
 struct dbpool;
 
-int dbpool_open(const char *path, struct dbpool **out, struct err *e)
-	MUST_CHECK;
+/* writes: 1 when the pool's users write.  Such a pool never keeps a
+ * connection that SQLite opened read-only (the file could not be written
+ * at that moment): it would fail every write of its thread until a
+ * restart, after the fault has gone. */
+int dbpool_open(const char *path, int writes, struct dbpool **out,
+		struct err *e) MUST_CHECK;
 
 /* This thread's connection (opened on first use).  ERR_UNAVAILABLE when
- * the database cannot be opened. */
+ * the database cannot be opened (or, for a pool that writes, only
+ * read-only: the next call tries again). */
 int dbpool_get(struct dbpool *pool, struct storage **out, struct err *e)
 	MUST_CHECK;
 
