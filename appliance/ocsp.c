@@ -537,8 +537,14 @@ ocsp_respond(struct ocsp_responder *r, struct storage *db,
 	rc = 0;
 	goto out;
 fail:
-	/* Still an answer to send; e says what went wrong. */
-	if (status_only(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len,
+	/* Still an answer to send; e says what went wrong.  A token or
+	 * database away for now is tryLater (RFC 6960 section 2.3): the
+	 * relying party asks again, rather than taking it for a fault. */
+	if (status_only(e->code == ERR_UNAVAILABLE ||
+			(e->code >= ERR_TOKEN_MODULE &&
+			 e->code <= ERR_TOKEN_SIGN) ?
+			OCSP_RESPONSE_STATUS_TRYLATER :
+			OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len,
 			&e2) != 0) {
 		*e = e2;
 	}
