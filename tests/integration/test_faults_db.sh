@@ -92,14 +92,12 @@ check "a first holder gets a store before any fault" \
 	issue_store "$JA" 8400000001 a
 SA=$SERIAL
 
-# timed_web VAR JAR METHOD PATH ARGS...: web, with its duration in
-# seconds in VAR.
+# timed_web JAR METHOD PATH ARGS...: web, with its duration in seconds
+# in WEB_SECONDS.
 timed_web() {
-	_tw_var=$1
-	shift
 	_tw_t0=$(now_s)
 	web "$@"
-	eval "$_tw_var=\$(since_s \"\$_tw_t0\")"
+	WEB_SECONDS=$(since_s "$_tw_t0")
 }
 
 # under_fault NAME HOLDER_JAR HOLDER_SERIAL WAITING_JAR NEW_ID: the
@@ -108,12 +106,13 @@ timed_web() {
 # Sets SUMMARY for the outcome row.
 under_fault() {
 	_uf_before=$(db_fingerprint "$DB")
-	timed_web T_CODE "$4" POST /code -d "csrf=$WAIT_CSRF" \
-		-d "code=$WAIT_CODE"
+	timed_web "$4" POST /code -d "csrf=$WAIT_CSRF" -d "code=$WAIT_CODE"
+	T_CODE=$WEB_SECONDS
 	check "$1: the code that starts a generation gets the 503 page" page_503
 	S_CODE=$WEB_STATUS
 	_uf_as=$(assertion doctor --sub "$5")
-	timed_web T_SSO "" POST /sso --data-urlencode "assertion=$_uf_as"
+	timed_web "" POST /sso --data-urlencode "assertion=$_uf_as"
+	T_SSO=$WEB_SECONDS
 	S_SSO=$WEB_STATUS
 	check "$1: signing in gets the 503 page" page_503
 	web "$2" GET /
@@ -121,8 +120,9 @@ under_fault() {
 	check "$1: home (a read) still answers 200" [ "$S_HOME" = 200 ]
 	web "$2" GET /deactivate
 	_uf_csrf=$(web_csrf)
-	timed_web T_DEACT "$2" POST /deactivate -d "csrf=$_uf_csrf" \
+	timed_web "$2" POST /deactivate -d "csrf=$_uf_csrf" \
 		-d confirm=yes -d reason=5
+	T_DEACT=$WEB_SECONDS
 	check "$1: deactivation gets the 503 page" page_503
 	S_DEACT=$WEB_STATUS
 	web "" GET /healthz
@@ -177,21 +177,27 @@ wait_at_code() {
 # --- locked by another process ----------------------------------------------
 JB="$WORK/b.jar"
 wait_at_code "$JB" 8400000002
-# BEGIN EXCLUSIVE held until the test says so (at most 90 s).
+# BEGIN EXCLUSIVE (waiting its turn behind the daemon's own writes),
+# held until the test says so, at most 90 s; the file locked says the
+# lock is taken.
 {
+	echo '.timeout 10000'
 	echo 'BEGIN EXCLUSIVE;'
+	echo ".shell touch '$WORK/locked'"
 	_n=0
 	while [ ! -e "$WORK/unlock" ] && [ "$_n" -lt 450 ]; do
 		sleep 0.2
 		_n=$((_n + 1))
 	done
 	echo 'ROLLBACK;'
-} | sqlite3 "$DB" &
+} | sqlite3 -bail "$DB" &
 LOCK_PID=$!
-locked() {
+wait_for 15 test -e "$WORK/locked" ||
+	fatal "the sqlite3 process did not take the lock"
+write_refused() {
 	! sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null
 }
-wait_for 10 locked || fatal "the sqlite3 process did not take the lock"
+check "another process holds the lock: writes are refused" write_refused
 under_fault "locked" "$JA" a "$JB" 8400000012
 : >"$WORK/unlock"
 wait "$LOCK_PID"
