@@ -13,16 +13,16 @@
 
 struct dbpool;
 
-/* writes: 1 when the pool's users write.  Such a pool never keeps a
- * connection that SQLite opened read-only (the file could not be written
- * at that moment): it would fail every write of its thread until a
- * restart, after the fault has gone. */
+/* writes: 1 when the pool's users write.  SQLite opens a connection
+ * read-only when the file cannot be written at that moment, and it stays
+ * so: such a pool replaces it, at a later call, by one that can write
+ * (else its thread would fail every write until a restart, long after
+ * the fault has gone). */
 int dbpool_open(const char *path, int writes, struct dbpool **out,
 		struct err *e) MUST_CHECK;
 
 /* This thread's connection (opened on first use).  ERR_UNAVAILABLE when
- * the database cannot be opened (or, for a pool that writes, only
- * read-only: the next call tries again). */
+ * the database cannot be opened. */
 int dbpool_get(struct dbpool *pool, struct storage **out, struct err *e)
 	MUST_CHECK;
 

@@ -85,6 +85,13 @@ else
 fi
 set_conf "$CONF" store_key_type p256
 set_conf "$CONF" checkpoint_entries 1
+# Many request threads, each with its own connection opened at its first
+# request: under the read-only fault, parallel requests make several
+# open theirs then (SQLite opens it read-only, and such a connection
+# stays read-only), which they must not keep.  Parallel sign-ins need a
+# rate limit above the test's.
+set_conf "$CONF" web_threads 16
+set_conf "$CONF" assertions_per_minute 1000
 run_daemon
 
 JA="$WORK/a.jar"
@@ -167,6 +174,40 @@ after_recovery() {
 	after_fault "$1"
 }
 
+# parallel N JAR METHOD PATH [CURL_ARGS...]: N requests at once (the
+# browser JAR only read); prints their statuses, sorted and counted.
+parallel() {
+	_pa_n=$1
+	_pa_jar=$2
+	shift 2
+	_pa_i=0
+	while [ "$_pa_i" -lt "$_pa_n" ]; do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+			--cacert "$S/tls.pem" ${_pa_jar:+-b "$_pa_jar"} \
+			-H "Origin: $BASE" -X "$@" >"$WORK/par.$_pa_i" 2>/dev/null &
+		_pa_i=$((_pa_i + 1))
+	done
+	wait
+	cat "$WORK"/par.* | sort | uniq -c | awk '{ printf "%s%sx%s", s, $1, $2; s = " " }'
+	rm -f "$WORK"/par.*
+}
+
+# parallel_sign_ins N FIRST_ID: N new people sign in at once.
+parallel_sign_ins() {
+	_ps_i=0
+	while [ "$_ps_i" -lt "$1" ]; do
+		_ps_as=$(assertion doctor --sub "$(($2 + _ps_i))")
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+			--cacert "$S/tls.pem" -H "Origin: $BASE" \
+			--data-urlencode "assertion=$_ps_as" \
+			"$BASE/sso" >"$WORK/par.$_ps_i" 2>/dev/null &
+		_ps_i=$((_ps_i + 1))
+	done
+	wait
+	cat "$WORK"/par.* | sort | uniq -c | awk '{ printf "%s%sx%s", s, $1, $2; s = " " }'
+	rm -f "$WORK"/par.*
+}
+
 # wait_at_code JAR ID: a person at the code page, for the next fault.
 wait_at_code() {
 	to_code "$1" "$2" || fatal "person $2 cannot reach the code page"
@@ -221,11 +262,17 @@ wait_at_code "$JC" 8400000003
 # immutable file is a SIGBUS in any SQLite process (python3's too).
 chattr +i "$DB" "$DB-wal" || fatal "chattr +i failed on $DB"
 under_fault "read-only" "$JB" b "$JC" 8400000013
+PAR_READS=$(parallel 24 "$JB" GET "$BASE/")
+check "read-only: 24 home pages at once all answer 200 ($PAR_READS)" \
+	[ "$PAR_READS" = "24x200" ]
 chattr -i "$DB" "$DB-wal"
+PAR_SSO=$(parallel_sign_ins 24 8400000100)
+check "writable again: 24 sign-ins at once all succeed ($PAR_SSO)" \
+	[ "$PAR_SSO" = "24x303" ]
 after_recovery "read-only" "$JC" "$JB" "$SB" 8400000023 c
 SC=$SERIAL
 outcome fault "database files made read-only under the daemon (chattr +i on ext4: writes refused through open files)" \
-	"$SUMMARY; writable again: the waiting code started a generation after ${RECOVER}s, store issued, deactivation recorded and in the CRL; integrity ok, audit verifies, $(half_issued) half-issued"
+	"$SUMMARY; 24 parallel home pages: $PAR_READS; writable again: 24 parallel sign-ins $PAR_SSO, the waiting code started a generation after ${RECOVER}s, store issued, deactivation recorded and in the CRL; integrity ok, audit verifies, $(half_issued) half-issued"
 
 # --- out of disk space ------------------------------------------------------
 JD="$WORK/d.jar"
