@@ -12,7 +12,9 @@
 # retried to a downloaded store.  (2) The token folder goes away while a
 # holder deactivates: the revocation must be recorded at once, and once
 # the token is back the CRL and OCSP must say revoked without anyone
-# doing anything.  (3) A wrong PIN at start: one line, exit status 13,
+# doing anything, for the holder's deactivation as for an officer's
+# revoke made meanwhile (mycert-admin records it and says the CRL could
+# not be published).  (3) A wrong PIN at start: one line, exit status 13,
 # the PIN nowhere, the database unchanged.  After each fault: integrity
 # check, the audit log verifies, nothing half-issued.  Runs the real
 # mycertd on a copy of the provisioned setup.  Prints "N passed, N failed".
@@ -133,6 +135,7 @@ done_and_fetch() {
 }
 check "and makes the store, which downloads and opens" \
 	done_and_fetch "$JB" b
+SB=$SERIAL
 after_fault "module broken"
 outcome fault "PKCS#11 module file replaced by garbage while serving, then the token folder removed (forces a reload)" \
 	"healthz $H_LOADED while the loaded module ran, $H_DOWN after; generation failed on a clean page ($FAIL_PAGE, retry offered); home $HOME_A, CRL file $CRL_STATUS, OCSP $OCSP_DOWN; restored: healthz 200 after ${RECOVER}s, retry issued the store; integrity ok, audit verifies, $(half_issued) half-issued"
@@ -161,18 +164,32 @@ OCSP_GONE=$(grep -o 'trylater\|internalerror\|good\|revoked' \
 check "OCSP says tryLater, not good, while the token is gone" \
 	[ "$OCSP_GONE" = trylater ]
 
+ADMIN_STATUS=0
+"$ADMIN" -c "$CONF" revoke "$SB" --reason keyCompromise \
+	>"$WORK/admin.out" 2>&1 || ADMIN_STATUS=$?
+check "an officer's revoke meanwhile says revoked, CRL not published (exit $ADMIN_STATUS)" \
+	sh -c '[ "$1" -ge 10 ] && [ "$1" -le 16 ] &&
+		grep -q "is revoked, but no new CRL could be published" "$2"' \
+	_ "$ADMIN_STATUS" "$WORK/admin.out"
+check "and the revocation is recorded" \
+	[ "$(db_sql "SELECT status FROM certificates
+		WHERE serial = '$SB'")" = revoked ]
+
 mv "$TOKENS.away" "$TOKENS" || fatal "cannot move $TOKENS back"
 T0=$(now_s)
 check "token back: the CRL lists the store without anyone acting" \
 	wait_for 30 crl_lists "$SA"
 CRL_AFTER=$(since_s "$T0")
 check "and OCSP says revoked" ocsp_says "$WORK/a.pem" revoked
-check "exactly one revocation audit entry for the holder" \
+check "and the CRL lists the officer's revocation too" crl_lists "$SB"
+check "OCSP says revoked for it" ocsp_says "$WORK/b.pem" revoked
+check "one audit entry for each revocation" \
 	[ "$(db_sql "SELECT count(*) FROM audit_log WHERE
-		event = 'store_deactivated' AND object = 'ehealth:8300000001'")" = 1 ]
+		(event = 'store_deactivated' AND object = 'ehealth:8300000001')
+		OR (event = 'store_revoked' AND object = 'serial:$SB')")" = 2 ]
 after_fault "token gone during deactivation"
-outcome fault "token folder removed while a holder deactivates (revocation needs CRL and OCSP signatures)" \
-	"deactivation answered $DEACT and was recorded at once; CRL kept the old list, OCSP $OCSP_GONE meanwhile; token back: CRL listed the store after ${CRL_AFTER}s, OCSP revoked; integrity ok, audit verifies"
+outcome fault "token folder removed while a holder deactivates and an officer revokes (CRL and OCSP need the token)" \
+	"deactivation answered $DEACT and was recorded at once; CRL kept the old list, OCSP $OCSP_GONE meanwhile; an officer's revoke recorded, CRL not published (exit $ADMIN_STATUS); token back: CRL listed both after ${CRL_AFTER}s, OCSP revoked for both; integrity ok, audit verifies"
 
 # --- 3. a wrong PIN at start --------------------------------------------------
 stop_daemon
