@@ -9,15 +9,17 @@
 # the database file and its WAL are made immutable (chattr +i), which
 # makes the kernel refuse writes through the daemon's open files, as a
 # filesystem gone read-only does (a tmpfs cannot be remounted read-only
-# while files are open for writing).  Full: the WAL is truncated and a filler file
-# takes every free block.  During each fault, requests that write (sign
-# in, the code that starts a generation, deactivation) must get the
-# front's 503 page ("Nothing was changed") within the request timeout,
-# pages that only read must still work (home, healthz, CRL, OCSP), and
-# nothing may change; once the fault goes, the same requests succeed
-# without a restart: the code starts a generation that makes a store, the
-# deactivation revokes.  After each: integrity check, the audit log
-# verifies, nothing half-issued.  Prints "N passed, N failed".
+# while files are open for writing).  Full: the WAL is truncated and
+# filler files take every free block.  During each fault, requests that
+# write (sign in, the code that starts a generation, deactivation) must
+# get the front's 503 page ("Nothing was changed") within the request
+# timeout, pages that only read must still work (home, OCSP; under the
+# read-only fault also from request threads that open their connection
+# then), and nothing may change; once the fault goes, the same requests
+# succeed without a restart: the code starts a generation that makes a
+# store, the deactivation revokes, parallel sign-ins all succeed.  After
+# each: integrity check, the audit log verifies, nothing half-issued.
+# Prints "N passed, N failed".
 
 # shellcheck disable=SC2016 # the sh -c snippets read their own $1
 set -u
