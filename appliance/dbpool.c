@@ -9,6 +9,7 @@
 
 struct dbpool {
 	char *path;
+	int writes;
 	pthread_key_t key;
 	pthread_mutex_t lock;
 	struct storage **all;
@@ -16,7 +17,8 @@ struct dbpool {
 };
 
 int
-dbpool_open(const char *path, struct dbpool **out, struct err *e)
+dbpool_open(const char *path, int writes, struct dbpool **out,
+	    struct err *e)
 {
 	struct dbpool *pool = calloc(1, sizeof(*pool));
 
@@ -31,36 +33,70 @@ dbpool_open(const char *path, struct dbpool **out, struct err *e)
 		return err_set(e, ERR_INTERNAL, "cannot create a thread key");
 	}
 	pthread_mutex_init(&pool->lock, NULL);
+	pool->writes = writes;
 	*out = pool;
+	return 0;
+}
+
+/* Records db as this thread's connection, in place of old (NULL: none). */
+static int
+keep(struct dbpool *pool, struct storage *old, struct storage *db,
+     struct err *e)
+{
+	struct storage **grown = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&pool->lock);
+	for (i = 0; old != NULL && i < pool->count; i++) {
+		if (pool->all[i] == old) {
+			pool->all[i] = db;
+			break;
+		}
+	}
+	if (old == NULL) {
+		grown = realloc(pool->all, (pool->count + 1) * sizeof(*grown));
+		if (grown != NULL) {
+			pool->all = grown;
+			pool->all[pool->count++] = db;
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (old == NULL && grown == NULL) {
+		storage_close(db);
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	storage_close(old);
+	pthread_setspecific(pool->key, db);
 	return 0;
 }
 
 int
 dbpool_get(struct dbpool *pool, struct storage **out, struct err *e)
 {
-	struct storage *db = pthread_getspecific(pool->key);
-	struct storage **grown;
+	struct storage *old = pthread_getspecific(pool->key);
+	struct storage *db = NULL;
 
-	if (db != NULL) {
-		*out = db;
+	/* SQLite opens the database read-only when the file cannot be
+	 * written at that moment, and such a connection stays read-only:
+	 * a pool that writes opens a new one at each call until the file
+	 * is writable again, and meanwhile serves reads with the old. */
+	if (old != NULL && !(pool->writes && storage_read_only(old))) {
+		*out = old;
 		return 0;
 	}
-	if (storage_open(pool->path, &db, e) != 0) {
+	if (storage_open(pool->path, &db, e) != 0 ||
+	    (old != NULL && storage_read_only(db))) {
+		storage_close(db);
+		if (old != NULL) {
+			*out = old;
+			return 0;
+		}
 		e->code = ERR_UNAVAILABLE;
 		return -1;
 	}
-	pthread_mutex_lock(&pool->lock);
-	grown = realloc(pool->all, (pool->count + 1) * sizeof(*grown));
-	if (grown != NULL) {
-		pool->all = grown;
-		pool->all[pool->count++] = db;
+	if (keep(pool, old, db, e) != 0) {
+		return -1;
 	}
-	pthread_mutex_unlock(&pool->lock);
-	if (grown == NULL) {
-		storage_close(db);
-		return err_set(e, ERR_INTERNAL, "out of memory");
-	}
-	pthread_setspecific(pool->key, db);
 	*out = db;
 	return 0;
 }

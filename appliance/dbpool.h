@@ -13,8 +13,13 @@
 
 struct dbpool;
 
-int dbpool_open(const char *path, struct dbpool **out, struct err *e)
-	MUST_CHECK;
+/* writes: 1 when the pool's users write.  SQLite opens a connection
+ * read-only when the file cannot be written at that moment, and it stays
+ * so: such a pool replaces it, at a later call, by one that can write
+ * (else its thread would fail every write until a restart, long after
+ * the fault has gone). */
+int dbpool_open(const char *path, int writes, struct dbpool **out,
+		struct err *e) MUST_CHECK;
 
 /* This thread's connection (opened on first use).  ERR_UNAVAILABLE when
  * the database cannot be opened. */

@@ -34,6 +34,33 @@ static const char *const code_names[ERR_CODE_COUNT] = {
 	[ERR_MAIL] = "mail",
 };
 
+/* The exit status of each error, stable for scripts and service
+ * managers (see README): mycert-admin and mycertd share it. */
+static const int exit_statuses[ERR_CODE_COUNT] = {
+	[ERR_NONE] = 0,
+	[ERR_INTERNAL] = 1,
+	[ERR_USAGE] = 2,
+	[ERR_CONFIG] = 3,
+	[ERR_INPUT] = 4,
+	[ERR_IO] = 5,
+	[ERR_CRYPTO] = 6,
+	[ERR_TOKEN_MODULE] = 10,
+	[ERR_TOKEN_NOT_FOUND] = 11,
+	[ERR_TOKEN_PIN_FILE] = 12,
+	[ERR_TOKEN_PIN_INCORRECT] = 13,
+	[ERR_TOKEN_PIN_LOCKED] = 14,
+	[ERR_TOKEN_KEY_NOT_FOUND] = 15,
+	[ERR_TOKEN_SIGN] = 16,
+	[ERR_STORAGE] = 20,
+	[ERR_ACTIVE_EXISTS] = 21,
+	[ERR_NOT_FOUND] = 22,
+	[ERR_LIMIT] = 23,
+	[ERR_EXPIRED] = 24,
+	[ERR_WRONG_STEP] = 25,
+	[ERR_UNAVAILABLE] = 26,
+	[ERR_MAIL] = 27,
+};
+
 int
 err_set(struct err *e, enum err_code code, const char *fmt, ...)
 {
@@ -82,4 +109,14 @@ err_code_name(enum err_code code)
 		return "unknown";
 	}
 	return code_names[code];
+}
+
+int
+err_exit_status(enum err_code code)
+{
+	if (code <= ERR_NONE || code >= ERR_CODE_COUNT ||
+	    exit_statuses[code] == 0) {
+		return 1;
+	}
+	return exit_statuses[code];
 }

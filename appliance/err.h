@@ -56,4 +56,10 @@ int err_openssl(struct err *e, enum err_code code, const char *fmt, ...)
 /* A stable short name for a code, for logs and tests ("token-pin-locked"). */
 const char *err_code_name(enum err_code code);
 
+/* The process exit status of a failure with this code (never 0): the
+ * table of README, shared by mycert-admin and mycertd, so that a service
+ * manager can tell a wrong PIN (13), which restarting would only repeat
+ * until the token locks, from a passing fault. */
+int err_exit_status(enum err_code code);
+
 #endif

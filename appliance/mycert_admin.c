@@ -33,32 +33,6 @@
 
 #define DEFAULT_CONFIG "/etc/mycert/mycertd.conf"
 
-/* The exit status of each error, stable for scripts (see README). */
-static const int exit_codes[ERR_CODE_COUNT] = {
-	[ERR_NONE] = 0,
-	[ERR_INTERNAL] = 1,
-	[ERR_USAGE] = 2,
-	[ERR_CONFIG] = 3,
-	[ERR_INPUT] = 4,
-	[ERR_IO] = 5,
-	[ERR_CRYPTO] = 6,
-	[ERR_TOKEN_MODULE] = 10,
-	[ERR_TOKEN_NOT_FOUND] = 11,
-	[ERR_TOKEN_PIN_FILE] = 12,
-	[ERR_TOKEN_PIN_INCORRECT] = 13,
-	[ERR_TOKEN_PIN_LOCKED] = 14,
-	[ERR_TOKEN_KEY_NOT_FOUND] = 15,
-	[ERR_TOKEN_SIGN] = 16,
-	[ERR_STORAGE] = 20,
-	[ERR_ACTIVE_EXISTS] = 21,
-	[ERR_NOT_FOUND] = 22,
-	[ERR_LIMIT] = 23,
-	[ERR_EXPIRED] = 24,
-	[ERR_WRONG_STEP] = 25,
-	[ERR_UNAVAILABLE] = 26,
-	[ERR_MAIL] = 27,
-};
-
 static const char usage_text[] =
 	"usage: mycert-admin [-c CONF] COMMAND [ARGS]\n"
 	"\n"
@@ -945,7 +919,7 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "mycert-admin: error (%s): %s\n",
 			err_code_name(e.code), e.msg);
-		return exit_codes[e.code] != 0 ? exit_codes[e.code] : 1;
+		return err_exit_status(e.code);
 	}
 	return 0;
 }

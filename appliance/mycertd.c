@@ -383,11 +383,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &d, &e) != 0 || prepare(&d, &e) != 0 ||
 	    start(&d, &e) != 0) {
+		/* One line, and the status of README's table: a service
+		 * manager must not restart on a wrong PIN (13), which would
+		 * only bring the token closer to locking. */
 		log_event("error", "start-refused", "error=%s detail=\"%s\"",
 			  err_code_name(e.code), e.msg);
-		fprintf(stderr, "mycertd: cannot start: %s\n", e.msg);
 		stop(&d);
-		return e.code == ERR_USAGE ? 2 : 1;
+		return err_exit_status(e.code);
 	}
 	log_event("info", "started", "listen=%s status_listen=%s "
 		  "dev_portal=%s", d.cfg->listen, d.cfg->status_listen,

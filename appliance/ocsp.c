@@ -517,7 +517,7 @@ ocsp_respond(struct ocsp_responder *r, struct storage *db,
 	OCSP_REQUEST *rq = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	struct err e2 = { 0 };
-	int rc = -1;
+	int rc = -1, status;
 
 	*resp = NULL;
 	*resp_len = 0;
@@ -537,9 +537,15 @@ ocsp_respond(struct ocsp_responder *r, struct storage *db,
 	rc = 0;
 	goto out;
 fail:
-	/* Still an answer to send; e says what went wrong. */
-	if (status_only(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len,
-			&e2) != 0) {
+	/* Still an answer to send; e says what went wrong.  A token or
+	 * database away for now is tryLater (RFC 6960 section 2.3): the
+	 * relying party asks again, rather than taking it for a fault. */
+	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	if (e->code == ERR_UNAVAILABLE ||
+	    (e->code >= ERR_TOKEN_MODULE && e->code <= ERR_TOKEN_SIGN)) {
+		status = OCSP_RESPONSE_STATUS_TRYLATER;
+	}
+	if (status_only(status, resp, resp_len, &e2) != 0) {
 		*e = e2;
 	}
 out:

@@ -58,8 +58,9 @@ void ocsp_close(struct ocsp_responder *r);
  * - Unparsable, truncated, trailing bytes, no or more than OCSP_MAX_CERTS
  *   single requests, larger than OCSP_MAX_REQUEST_BYTES: malformedRequest,
  *   and 0 (the request was wrong, not the appliance).
- * - The database or the token failed: internalError, and -1 with e set
- *   so that the caller logs it.
+ * - The token or the database is away for now (ERR_TOKEN_*,
+ *   ERR_UNAVAILABLE): tryLater; another failure: internalError; both
+ *   with -1 and e set, so that the caller logs it.
  * - Otherwise successful: a BasicOCSPResponse with, for each CertID,
  *   good / revoked (revocationTime, and the reason unless unspecified or
  *   unknown) / unknown (not this CA's name and key hashes, a hash other

@@ -589,7 +589,7 @@ portal_open(const struct config *cfg, struct token *token,
 	p->mailer = mailer;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	if (dbpool_open(cfg->database, &p->dbs, e) != 0) {
+	if (dbpool_open(cfg->database, 1, &p->dbs, e) != 0) {
 		pthread_cond_destroy(&p->wake);
 		pthread_mutex_destroy(&p->lock);
 		free(p);
@@ -1382,7 +1382,15 @@ portal_deactivate(struct portal *p, const char *session_id, int reason,
 	}
 	revoked_notify(p);
 	take_held(p, c.en.id, NULL);
-	return storage_session_detach(c.db, c.hash, e);
+	/* The revocation is committed: a failure to detach the session
+	 * now must not tell the person that nothing was done. */
+	if (storage_session_detach(c.db, c.hash, e) != 0) {
+		log_event("warn", "session-detach-failed", "ehealth_id=%s "
+			  "error=%s detail=\"%s\"", c.s.ehealth_id,
+			  err_code_name(e->code), e->msg);
+		memset(e, 0, sizeof(*e));
+	}
+	return 0;
 }
 
 /* Revokes as superseded the old stores whose grace has ended. */
@@ -1511,8 +1519,9 @@ portal_health(struct portal *p, struct err *e)
 	struct storage *db = NULL;
 	long n = 0;
 
+	/* The token's own code is kept (ERR_TOKEN_*), so that /healthz
+	 * can say which part is down. */
 	if (token_health(p->token, e) != 0) {
-		e->code = ERR_UNAVAILABLE;
 		return -1;
 	}
 	if (get_db(p, &db, e) != 0 ||

@@ -214,7 +214,8 @@ int portal_deactivate(struct portal *p, const char *session_id, int reason,
 int portal_housekeeping(struct portal *p, time_t now, struct err *e)
 	MUST_CHECK;
 
-/* 0 when the token and the database answer. */
+/* 0 when the token signs and the database answers a read.  Errors: the
+ * token's own (ERR_TOKEN_*), or ERR_UNAVAILABLE for the database. */
 int portal_health(struct portal *p, struct err *e) MUST_CHECK;
 
 /* Sets the function called after every revocation the portal commits

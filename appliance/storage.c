@@ -175,11 +175,46 @@ static const char *const migrations[] = {
 _Static_assert(MIGRATION_COUNT == STORAGE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
+/* 1 when SQLite's result says the database cannot be written now but
+ * may be later: locked by another process past the busy timeout,
+ * read-only, out of space, or failing I/O.  Every write path maps these
+ * the same way (ERR_UNAVAILABLE), so that the front answers 503 "try
+ * again later" rather than 500, and nothing was committed. */
+static int
+passing_fault(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 storage_db_error(struct storage *s, struct err *e, const char *what)
 {
+	if (passing_fault(sqlite3_extended_errcode(s->db))) {
+		return err_set(e, ERR_UNAVAILABLE, "database %s: %s failed "
+			       "(%s); the database is locked by another "
+			       "process, read-only, out of space or failing: "
+			       "nothing was written, fix that and try again",
+			       s->path, what, sqlite3_errmsg(s->db));
+	}
 	return err_set(e, ERR_STORAGE, "database %s: %s failed (%s)",
 		       s->path, what, sqlite3_errmsg(s->db));
+}
+
+int
+storage_read_only(struct storage *s)
+{
+	return sqlite3_db_readonly(s->db, "main") != 0;
 }
 
 int

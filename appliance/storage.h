@@ -53,7 +53,12 @@ struct storage_cert {
 };
 
 /* Opens and migrates the existing database at path; refuses a missing
- * file (ERR_STORAGE), so that a mistyped path is caught. */
+ * file (ERR_STORAGE), so that a mistyped path is caught.
+ *
+ * Every function of this module that fails because the database is
+ * locked past the busy timeout, read-only, full or failing I/O says
+ * ERR_UNAVAILABLE (a passing fault: nothing was written, try again);
+ * ERR_STORAGE is for the rest (a broken or foreign database). */
 int storage_open(const char *path, struct storage **out, struct err *e)
 	MUST_CHECK;
 
@@ -62,6 +67,11 @@ int storage_create(const char *path, struct storage **out, struct err *e)
 	MUST_CHECK;
 
 void storage_close(struct storage *s);
+
+/* 1 when SQLite opened the database read-only (the file could not be
+ * opened for writing at that moment): such a connection never becomes
+ * writable, so a long-lived holder must not keep it. */
+int storage_read_only(struct storage *s);
 
 /* Sets *active to 1 when the eHealthID holds an active store. */
 int storage_has_active(struct storage *s, const char *ehealth_id,
@@ -148,7 +158,8 @@ int storage_login(struct storage *s, const struct storage_holder *h,
 
 /* Reads a session; ERR_NOT_FOUND when absent, ERR_EXPIRED (and deleted)
  * when idle past idle_seconds or past its absolute end.  Touches
- * last_seen. */
+ * last_seen, unless the database cannot be written now (then the read
+ * still succeeds). */
 int storage_session_get(struct storage *s, const char *session_hash,
 			time_t now, unsigned idle_seconds,
 			struct storage_session *out, struct err *e) MUST_CHECK;

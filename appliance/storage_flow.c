@@ -201,7 +201,15 @@ storage_session_get(struct storage *s, const char *session_hash, time_t now,
 	if (now - out->last_seen < SESSION_TOUCH_SECONDS) {
 		return 0;
 	}
-	return touch_session(s, session_hash, now, e);
+	/* A database that cannot be written for now (locked, read-only,
+	 * full) must not stop the pages that only read: the refresh waits
+	 * for the next page. */
+	if (touch_session(s, session_hash, now, e) != 0 &&
+	    e->code != ERR_UNAVAILABLE) {
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	return 0;
 }
 
 static int

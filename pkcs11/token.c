@@ -33,6 +33,12 @@ struct token_key {
 	PKCS11_KEY *key;	/* NULL while the token is away */
 	EVP_PKEY *pkey;		/* fetched once per connection, never dup'd */
 	char label[256];	/* the selector it was found by */
+	/* Read once when found, kept across reconnections: callers may ask
+	 * for the public key or the type while the token is away (the
+	 * daemon signs audit checkpoints on a timer). */
+	int type;		/* EVP_PKEY_RSA or EVP_PKEY_EC */
+	unsigned char *public_der;	/* SubjectPublicKeyInfo */
+	int public_len;
 };
 
 struct token {
@@ -339,10 +345,15 @@ token_open(const struct token_params *p, struct token **out, struct err *e)
 void
 token_close(struct token *t)
 {
+	size_t i;
+
 	if (t == NULL) {
 		return;
 	}
 	disconnect_token(t);
+	for (i = 0; i < t->nkeys; i++) {
+		OPENSSL_free(t->keys[i].public_der);
+	}
 	if (t->signers_ready) {
 		sem_destroy(&t->signers);
 	}
@@ -435,6 +446,54 @@ fetch_key(struct token *t, struct token_key *k, struct err *e)
 	return 0;
 }
 
+/* The public key object with the same id as k, as a new EVP_PKEY. */
+static EVP_PKEY *
+public_from_object(const struct token_key *k)
+{
+	PKCS11_KEY *keys = NULL;
+	unsigned int n = 0, i;
+
+	if (PKCS11_enumerate_public_keys(k->token->slot->token, &keys, &n)) {
+		ERR_clear_error();
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].id_len == k->key->id_len &&
+		    memcmp(keys[i].id, k->key->id, k->key->id_len) == 0) {
+			return PKCS11_get_public_key(&keys[i]);
+		}
+	}
+	return NULL;
+}
+
+/* Keeps the public key and type of a key just fetched. */
+static int
+read_public(struct token_key *k, struct err *e)
+{
+	EVP_PKEY *obj = NULL;
+
+	/* The private key carries its public half (libp11 reads it from
+	 * the token's public object for EC).  Only when it does not, ask
+	 * the public object: enumerating public keys leaks in libp11
+	 * 0.4.12. */
+	k->type = EVP_PKEY_get_base_id(k->pkey);
+	k->public_len = i2d_PUBKEY(k->pkey, &k->public_der);
+	if (k->public_len <= 0) {
+		ERR_clear_error();
+		k->public_der = NULL;
+		obj = public_from_object(k);
+		k->public_len = obj != NULL ? i2d_PUBKEY(obj, &k->public_der)
+					    : -1;
+		EVP_PKEY_free(obj);
+	}
+	if (k->public_len <= 0) {
+		k->public_der = NULL;
+		return err_openssl(e, ERR_TOKEN_KEY_NOT_FOUND, "cannot read "
+				   "the public key of \"%s\"", k->label);
+	}
+	return 0;
+}
+
 int
 token_find_key(struct token *t, const char *selector, struct token_key **out,
 	       struct err *e)
@@ -460,7 +519,9 @@ token_find_key(struct token *t, const char *selector, struct token_key **out,
 	memset(k, 0, sizeof(*k));
 	k->token = t;
 	snprintf(k->label, sizeof(k->label), "%s", selector);
-	if (fetch_key(t, k, e) != 0) {
+	if (fetch_key(t, k, e) != 0 || read_public(k, e) != 0) {
+		EVP_PKEY_free(k->pkey);
+		memset(k, 0, sizeof(*k));
 		return -1;
 	}
 	t->nkeys++;
@@ -497,56 +558,15 @@ reconnect(struct token *t, unsigned long seen_generation, struct err *e)
 int
 token_key_type(const struct token_key *k)
 {
-	return EVP_PKEY_get_base_id(k->pkey);
-}
-
-/* The public key object with the same id as k, as a new EVP_PKEY. */
-static EVP_PKEY *
-public_from_object(const struct token_key *k)
-{
-	PKCS11_KEY *keys = NULL;
-	unsigned int n = 0, i;
-
-	if (PKCS11_enumerate_public_keys(k->token->slot->token, &keys, &n)) {
-		ERR_clear_error();
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		if (keys[i].id_len == k->key->id_len &&
-		    memcmp(keys[i].id, k->key->id, k->key->id_len) == 0) {
-			return PKCS11_get_public_key(&keys[i]);
-		}
-	}
-	return NULL;
+	return k->type;
 }
 
 int
 token_key_public(const struct token_key *k, EVP_PKEY **out, struct err *e)
 {
-	EVP_PKEY *obj = NULL;
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	int len;
+	const unsigned char *p = k->public_der;
 
-	*out = NULL;
-	/* The private key carries its public half (libp11 reads it from
-	 * the token's public object for EC).  Only when it does not, ask
-	 * the public object: enumerating public keys leaks in libp11
-	 * 0.4.12.  Re-encoding gives the caller a plain software key. */
-	len = i2d_PUBKEY(k->pkey, &der);
-	if (len <= 0) {
-		ERR_clear_error();
-		obj = public_from_object(k);
-		len = obj != NULL ? i2d_PUBKEY(obj, &der) : -1;
-		EVP_PKEY_free(obj);
-	}
-	if (len <= 0) {
-		return err_openssl(e, ERR_TOKEN_KEY_NOT_FOUND, "cannot read "
-				   "the public key of \"%s\"", k->label);
-	}
-	p = der;
-	*out = d2i_PUBKEY(NULL, &p, len);
-	OPENSSL_free(der);
+	*out = d2i_PUBKEY(NULL, &p, k->public_len);
 	if (*out == NULL) {
 		return err_openssl(e, ERR_CRYPTO, "cannot decode the public "
 				   "key of \"%s\"", k->label);

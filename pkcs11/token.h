@@ -60,7 +60,9 @@ int token_find_key(struct token *t, const char *selector,
 /* EVP_PKEY_RSA or EVP_PKEY_EC. */
 int token_key_type(const struct token_key *k);
 
-/* A new public-key-only EVP_PKEY for k, owned by the caller. */
+/* A new public-key-only EVP_PKEY for k, owned by the caller.  Both read
+ * what was kept when the key was found: they work while the token is
+ * away (no token call). */
 int token_key_public(const struct token_key *k, EVP_PKEY **out,
 		     struct err *e) MUST_CHECK;
 

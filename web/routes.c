@@ -795,8 +795,8 @@ get_healthz(struct call *c)
 {
 	struct err e = { 0 };
 	int healthy = portal_health(c->r->portal, &e) == 0;
-	int storage = e.code == ERR_STORAGE;
 	int token = e.code >= ERR_TOKEN_MODULE && e.code <= ERR_TOKEN_SIGN;
+	int storage = !healthy && !token;
 	char text[128];
 
 	if (healthy) {

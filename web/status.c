@@ -1108,7 +1108,7 @@ status_start(const struct status_params *p, struct status_server **out,
 	s->locks_ready = 1;
 	if (parse_listen(s->cfg->status_listen, s, e) != 0 ||
 	    routes_setup(s, e) != 0 ||
-	    dbpool_open(s->cfg->database, &s->dbs, e) != 0) {
+	    dbpool_open(s->cfg->database, 0, &s->dbs, e) != 0) {
 		close(p->listen_fd);
 		status_free(s);
 		return -1;

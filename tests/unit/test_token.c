@@ -259,6 +259,55 @@ signs_from_several_threads(void)
 	token_close(t);
 }
 
+/* The token folder named by the SoftHSM2 configuration of cfg. */
+static int
+token_folder(char *out, size_t n)
+{
+	const char *key = "directories.tokendir";
+	char line[1024];
+	FILE *f = fopen(cfg->softhsm2_conf, "r");
+	int found = -1;
+
+	while (f != NULL && found != 0 && fgets(line, sizeof(line), f)) {
+		char *v = strstr(line, key);
+
+		if (v == line) {
+			v += strlen(key);
+			v += strspn(v, " \t=");
+			v[strcspn(v, "\r\n")] = '\0';
+			found = snprintf(out, n, "%s", v) < (int)n ? 0 : -1;
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	return found;
+}
+
+static void
+keeps_public_keys_while_token_away(void)
+{
+	struct token *t = fixture_token(cfg);
+	struct token_key *k = NULL;
+	EVP_PKEY *pub = NULL;
+	struct err e = { 0 };
+	char dir[900], away[1000];
+
+	CU_ASSERT_EQUAL_FATAL(token_folder(dir, sizeof(dir)), 0);
+	snprintf(away, sizeof(away), "%s.away", dir);
+	CU_ASSERT_EQUAL_FATAL(token_find_key(t, cfg->audit_key, &k, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(rename(dir, away), 0);
+	/* The failed signature drops the connection (reconnect fails). */
+	CU_ASSERT_NOT_EQUAL(token_health(t, &e), 0);
+	CU_ASSERT_EQUAL(token_key_type(k), EVP_PKEY_EC);
+	CU_ASSERT_EQUAL(token_key_public(k, &pub, &e), 0);
+	CU_ASSERT_PTR_NOT_NULL(pub);
+	EVP_PKEY_free(pub);
+	CU_ASSERT_EQUAL_FATAL(rename(away, dir), 0);
+	CU_ASSERT_EQUAL(token_health(t, &e), 0);
+	token_close(t);
+}
+
 int
 test_token_register(void)
 {
@@ -284,7 +333,9 @@ test_token_register(void)
 	    !CU_add_test(s, "signs data that verifies with the public key",
 			 signs_data_that_verifies) ||
 	    !CU_add_test(s, "signs correctly from several threads at once",
-			 signs_from_several_threads)) {
+			 signs_from_several_threads) ||
+	    !CU_add_test(s, "gives public keys while the token is away",
+			 keeps_public_keys_while_token_away)) {
 		return -1;
 	}
 	return 0;
