@@ -27,6 +27,8 @@
 #define LINE_MAX_BYTES 65536	/* longer lines are malformed */
 #define MAX_SHOWN 200		/* findings printed; the rest counted */
 #define SIGNATURE_MAX 1024	/* bytes; ECDSA P-256 DER is about 72 */
+#define SHOWN_MAX 60		/* bytes of untrusted text in a finding */
+#define SHOWN_SIZE (3 * SHOWN_MAX + 1)
 
 /* ---- reading an export ------------------------------------------------- */
 
@@ -142,6 +144,25 @@ notice(const struct report *r, const struct export_file *x,
 	fputc('\n', r->out);
 }
 
+/* Untrusted text for the report: at most max bytes of it (max <=
+ * SHOWN_MAX), each byte outside printable ASCII, '%' and '\\'
+ * percent-encoded as in the export.  The auditor reads the report in a
+ * terminal: no byte of an export may forge a line of it ("verified")
+ * or send the terminal a control sequence. */
+static const char *
+shown(const char *text, size_t max, char out[SHOWN_SIZE])
+{
+	char cut[SHOWN_MAX + 1];
+	size_t n = strnlen(text, max < SHOWN_MAX ? max : SHOWN_MAX);
+
+	memcpy(cut, text, n);
+	cut[n] = '\0';
+	if (audit_encode(cut, out, SHOWN_SIZE) == (size_t)-1) {
+		strcpy(out, "?");	/* cannot happen: 3 bytes per byte */
+	}
+	return out;
+}
+
 /* Splits line at TABs into at most max fields (in place). */
 static size_t
 split(char *line, char **fields, size_t max)
@@ -222,7 +243,7 @@ grow(void **array, size_t *cap, size_t n, size_t item)
 static int
 read_header(struct export_file *x, struct report *r, char *line)
 {
-	char *f[7];
+	char *f[7], text[SHOWN_SIZE];
 	size_t n = split(line, f, 6);
 
 	if (n != 6 || strcmp(f[0], AUDIT_EXPORT_MAGIC) != 0) {
@@ -231,8 +252,9 @@ read_header(struct export_file *x, struct report *r, char *line)
 		return -1;
 	}
 	if (strcmp(f[1], "1") != 0) {
-		problem(r, x, 1, K_MALFORMED, "format version %.20s is not "
-			"one this mycert-audit reads (1)", f[1]);
+		problem(r, x, 1, K_MALFORMED, "format version %s is not "
+			"one this mycert-audit reads (1)",
+			shown(f[1], 20, text));
 		return -1;
 	}
 	if (decode_field(f[2], &x->appliance_id) != 0 ||
@@ -250,7 +272,7 @@ read_entry(struct export_file *x, struct report *r, long lineno, char *line,
 	   size_t len, struct err *e)
 {
 	struct ventry *v = &x->e[x->n++];
-	char *f[11], *last_tab = strrchr(line, '\t');
+	char *f[11], *last_tab = strrchr(line, '\t'), text[SHOWN_SIZE];
 	long long ts;
 	size_t n, i;
 
@@ -271,13 +293,13 @@ read_entry(struct export_file *x, struct report *r, long lineno, char *line,
 	}
 	if (parse_count(f[1], &v->seq) != 0 || v->seq == 0) {
 		v->seq = 0;
-		problem(r, x, lineno, K_MALFORMED, "the entry's seq \"%.24s\" "
-			"is not a number from 1", f[1]);
+		problem(r, x, lineno, K_MALFORMED, "the entry's seq \"%s\" "
+			"is not a number from 1", shown(f[1], 24, text));
 	}
 	if (audit_parse_time(f[2], &ts) != 0) {
 		problem(r, x, lineno, K_MALFORMED, "entry seq %lld: the time "
-			"\"%.30s\" is not of the form 2026-01-15T10:20:30.123Z",
-			v->seq, f[2]);
+			"\"%s\" is not of the form 2026-01-15T10:20:30.123Z",
+			v->seq, shown(f[2], 30, text));
 	}
 	for (i = 3; i <= 8; i++) {
 		if (decode_field(f[i], NULL) != 0) {
@@ -799,6 +821,7 @@ check_signature(const struct export_file *x, struct report *r,
 		.signature_len = c->sig_len,
 	};
 	struct err e2 = { 0 };
+	char ours[SHOWN_SIZE], theirs[SHOWN_SIZE];
 
 	memcpy(ac.root, c->root, MERKLE_HASH_SIZE);
 	c->sig_ok = audit_checkpoint_verify(pub, &ac, &e2) == 0;
@@ -814,9 +837,10 @@ check_signature(const struct export_file *x, struct report *r,
 	}
 	if (x->appliance_id != NULL && c->appliance_id != NULL &&
 	    strcmp(x->appliance_id, c->appliance_id) != 0) {
-		notice(r, x, "line %ld: the checkpoint names appliance \"%.60s\", "
-		       "the header \"%.60s\"", c->line, c->appliance_id,
-		       x->appliance_id);
+		notice(r, x, "line %ld: the checkpoint names appliance \"%s\", "
+		       "the header \"%s\"", c->line,
+		       shown(c->appliance_id, SHOWN_MAX, theirs),
+		       shown(x->appliance_id, SHOWN_MAX, ours));
 	}
 }
 
