@@ -79,7 +79,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_LINK,$(t))))
 fuzz-bins:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) is \
 	missing: run make deps (clang, libclang-rt-14-dev)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory -s $(FUZZ_BINS)
 
 fuzz: fuzz-bins
 	@sh fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
