@@ -8,7 +8,8 @@
  *
  * Invariants: the verdict and the report agree (a "verified" summary
  * exactly when verified, "NOT VERIFIED" otherwise); a verified export
- * starts with the export header; and the report, which an auditor reads
+ * starts with the export header and extends itself (--since with its
+ * own copy verifies too); and the report, which an auditor reads
  * in a terminal, holds only printable lines of bounded length: no byte
  * of the export may forge a line of it or drive the terminal.
  */
@@ -118,6 +119,24 @@ check_report(const char *report, size_t len, int verified)
 	}
 }
 
+/* A verified export, checked against itself as the older one. */
+static void
+check_extends_itself(const char *bytes, size_t n)
+{
+	FILE *in = open_bytes(bytes, n), *old = open_bytes(bytes, n);
+	FILE *out = fopen("/dev/null", "w");
+	struct err e = { 0 };
+	int verified = 0;
+
+	FUZZ_CHECK(out != NULL, "/dev/null");
+	FUZZ_CHECK(audit_verify_stream(in, "new.export", old, "old.export",
+				       cert, out, &verified, &e) == 0 &&
+		   verified == 1, "a verified export extends itself");
+	fclose(out);
+	fclose(old);
+	fclose(in);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -148,6 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "a verified export starts with its header");
 	}
 	check_report(report, report_len, verified);
+	if (verified && since == NULL) {
+		check_extends_itself(bytes, size);
+	}
 	free(report);
 	fclose(in);
 	if (since != NULL) {

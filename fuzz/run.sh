@@ -111,25 +111,19 @@ fuzz_one() {
 		tail -n 1)
 }
 
-# replay TARGET: runs every kept crash input and seed once; 0 when all
-# pass.  Sets replayed.
+# replay TARGET: runs every kept crash input and seed once, in one
+# process; 0 when all pass.
 replay() {
 	t=$1
-	bin="$build/fuzz_$t"
-	log="$build/logs/$t.replay.log"
-	replayed=0
-	: >"$log"
+	set --
 	for dir in "$ROOT/fuzz/regressions/$t" "$ROOT/fuzz/corpus/$t"; do
-		[ -d "$dir" ] || continue
-		n=$(count "$dir")
-		[ "$n" -gt 0 ] || continue
-		if ! find "$dir" -type f -exec "$bin" -runs=1 {} + \
-			>>"$log" 2>&1; then
-			return 1
+		if [ -d "$dir" ]; then
+			set -- "$@" "$dir"
 		fi
-		replayed=$((replayed + n))
 	done
-	return 0
+	[ $# -gt 0 ] || return 0
+	find "$@" -type f -exec "$build/fuzz_$t" -runs=1 {} + \
+		>"$build/logs/$t.replay.log" 2>&1
 }
 
 for t in "$@"; do
