@@ -110,7 +110,8 @@ AUDIT_FILL_OBJS := $(BUILD)/obj/tests/tools/audit_fill.o $(CORE_OBJS) \
 TEST_BINS += $(BUILD)/audit-fill
 UNIT += test_merkle test_audit
 UNIT_OBJS += $(BUILD)/obj/tests/unit/test_merkle.o \
-	$(BUILD)/obj/tests/unit/test_audit.o
+	$(BUILD)/obj/tests/unit/test_audit.o \
+	$(BUILD)/obj/appliance/audit_verify.o
 
 .PHONY: all deps check check-plain check-sanitize check-fuzz check-valgrind test-bins bench \
 	demo clean format lint

@@ -27,6 +27,8 @@
 #define LINE_MAX_BYTES 65536	/* longer lines are malformed */
 #define MAX_SHOWN 200		/* findings printed; the rest counted */
 #define SIGNATURE_MAX 1024	/* bytes; ECDSA P-256 DER is about 72 */
+#define SHOWN_MAX 60		/* bytes of untrusted text in a finding */
+#define SHOWN_SIZE (3 * SHOWN_MAX + 1)
 
 /* ---- reading an export ------------------------------------------------- */
 
@@ -52,7 +54,8 @@ struct vcheckpoint {
 };
 
 struct export_file {
-	const char *path;
+	FILE *in;			/* the export, read once */
+	const char *path;		/* its name in findings */
 	const char *label;		/* "" or "old export " */
 	char *appliance_id;		/* from the header; NULL when none */
 	long long header_entries, header_checkpoints;	/* -1: unknown */
@@ -91,6 +94,7 @@ static const char *const kind_names[K_COUNT] = {
 };
 
 struct report {
+	FILE *out;			/* where findings go */
 	long counts[K_COUNT];
 	long shown;
 };
@@ -111,31 +115,52 @@ problem(struct report *r, const struct export_file *x, long line,
 		return;
 	}
 	if (line > 0) {
-		printf("%s%s line %ld: %s: ", x->label, x->path, line,
-		       kind_names[k]);
+		fprintf(r->out, "%s%s line %ld: %s: ", x->label, x->path,
+			line, kind_names[k]);
 	} else {
-		printf("%s%s: %s: ", x->label, x->path, kind_names[k]);
+		fprintf(r->out, "%s%s: %s: ", x->label, x->path,
+			kind_names[k]);
 	}
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(r->out, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	fputc('\n', r->out);
 }
 
 static void
-notice(const struct export_file *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+notice(const struct report *r, const struct export_file *x,
+       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
-notice(const struct export_file *x, const char *fmt, ...)
+notice(const struct report *r, const struct export_file *x,
+       const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s%s: note: ", x->label, x->path);
+	fprintf(r->out, "%s%s: note: ", x->label, x->path);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(r->out, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	fputc('\n', r->out);
+}
+
+/* Untrusted text for the report: at most max bytes of it (max <=
+ * SHOWN_MAX), each byte outside printable ASCII, '%' and '\\'
+ * percent-encoded as in the export.  The auditor reads the report in a
+ * terminal: no byte of an export may forge a line of it ("verified")
+ * or send the terminal a control sequence. */
+static const char *
+shown(const char *text, size_t max, char out[SHOWN_SIZE])
+{
+	char cut[SHOWN_MAX + 1];
+	size_t n = strnlen(text, max < SHOWN_MAX ? max : SHOWN_MAX);
+
+	memcpy(cut, text, n);
+	cut[n] = '\0';
+	if (audit_encode(cut, out, SHOWN_SIZE) == (size_t)-1) {
+		strcpy(out, "?");	/* cannot happen: 3 bytes per byte */
+	}
+	return out;
 }
 
 /* Splits line at TABs into at most max fields (in place). */
@@ -218,7 +243,7 @@ grow(void **array, size_t *cap, size_t n, size_t item)
 static int
 read_header(struct export_file *x, struct report *r, char *line)
 {
-	char *f[7];
+	char *f[7], text[SHOWN_SIZE];
 	size_t n = split(line, f, 6);
 
 	if (n != 6 || strcmp(f[0], AUDIT_EXPORT_MAGIC) != 0) {
@@ -227,8 +252,9 @@ read_header(struct export_file *x, struct report *r, char *line)
 		return -1;
 	}
 	if (strcmp(f[1], "1") != 0) {
-		problem(r, x, 1, K_MALFORMED, "format version %.20s is not "
-			"one this mycert-audit reads (1)", f[1]);
+		problem(r, x, 1, K_MALFORMED, "format version %s is not "
+			"one this mycert-audit reads (1)",
+			shown(f[1], 20, text));
 		return -1;
 	}
 	if (decode_field(f[2], &x->appliance_id) != 0 ||
@@ -246,7 +272,7 @@ read_entry(struct export_file *x, struct report *r, long lineno, char *line,
 	   size_t len, struct err *e)
 {
 	struct ventry *v = &x->e[x->n++];
-	char *f[11], *last_tab = strrchr(line, '\t');
+	char *f[11], *last_tab = strrchr(line, '\t'), text[SHOWN_SIZE];
 	long long ts;
 	size_t n, i;
 
@@ -267,13 +293,13 @@ read_entry(struct export_file *x, struct report *r, long lineno, char *line,
 	}
 	if (parse_count(f[1], &v->seq) != 0 || v->seq == 0) {
 		v->seq = 0;
-		problem(r, x, lineno, K_MALFORMED, "the entry's seq \"%.24s\" "
-			"is not a number from 1", f[1]);
+		problem(r, x, lineno, K_MALFORMED, "the entry's seq \"%s\" "
+			"is not a number from 1", shown(f[1], 24, text));
 	}
 	if (audit_parse_time(f[2], &ts) != 0) {
 		problem(r, x, lineno, K_MALFORMED, "entry seq %lld: the time "
-			"\"%.30s\" is not of the form 2026-01-15T10:20:30.123Z",
-			v->seq, f[2]);
+			"\"%s\" is not of the form 2026-01-15T10:20:30.123Z",
+			v->seq, shown(f[2], 30, text));
 	}
 	for (i = 3; i <= 8; i++) {
 		if (decode_field(f[i], NULL) != 0) {
@@ -423,16 +449,16 @@ read_line(struct export_file *x, struct report *r, long lineno, char *line,
 static int
 read_export(struct export_file *x, struct report *r, struct err *e)
 {
-	FILE *f = fopen(x->path, "re");
+	FILE *f = x->in;
 	char *line = malloc(LINE_MAX_BYTES + 1);
 	size_t len = 0;
 	long lineno = 0;
 	int got = 0, whole = 0, too_long = 0, rc = 0;
 
 	x->header_entries = x->header_checkpoints = -1;
-	if (f == NULL || line == NULL) {
-		rc = err_set(e, ERR_IO, "cannot read %s: %s", x->path,
-			     strerror(errno));
+	if (line == NULL) {
+		rc = err_set(e, ERR_INTERNAL, "out of memory reading %s",
+			     x->path);
 		goto out;
 	}
 	while (rc == 0 &&
@@ -465,9 +491,6 @@ read_export(struct export_file *x, struct report *r, struct err *e)
 	}
 out:
 	free(line);
-	if (f != NULL) {
-		fclose(f);
-	}
 	return rc;
 }
 
@@ -798,6 +821,7 @@ check_signature(const struct export_file *x, struct report *r,
 		.signature_len = c->sig_len,
 	};
 	struct err e2 = { 0 };
+	char ours[SHOWN_SIZE], theirs[SHOWN_SIZE];
 
 	memcpy(ac.root, c->root, MERKLE_HASH_SIZE);
 	c->sig_ok = audit_checkpoint_verify(pub, &ac, &e2) == 0;
@@ -807,15 +831,16 @@ check_signature(const struct export_file *x, struct report *r,
 			"certificate: it was made with another key, or the "
 			"checkpoint was altered", c->size);
 	} else if (outside_validity(cert, c->ts_ms)) {
-		notice(x, "line %ld: the checkpoint of size %lld is dated "
+		notice(r, x, "line %ld: the checkpoint of size %lld is dated "
 		       "outside the audit certificate's validity", c->line,
 		       c->size);
 	}
 	if (x->appliance_id != NULL && c->appliance_id != NULL &&
 	    strcmp(x->appliance_id, c->appliance_id) != 0) {
-		notice(x, "line %ld: the checkpoint names appliance \"%.60s\", "
-		       "the header \"%.60s\"", c->line, c->appliance_id,
-		       x->appliance_id);
+		notice(r, x, "line %ld: the checkpoint names appliance \"%s\", "
+		       "the header \"%s\"", c->line,
+		       shown(c->appliance_id, SHOWN_MAX, theirs),
+		       shown(x->appliance_id, SHOWN_MAX, ours));
 	}
 }
 
@@ -945,19 +970,20 @@ summary(const struct report *r, const struct export_file *x,
 	int k, first = 1;
 
 	if (r->shown > MAX_SHOWN) {
-		printf("mycert-audit: %ld more findings not shown\n",
-		       r->shown - MAX_SHOWN);
+		fprintf(r->out, "mycert-audit: %ld more findings not shown\n",
+			r->shown - MAX_SHOWN);
 	}
 	if (r->shown > 0) {
-		printf("mycert-audit: NOT VERIFIED: %s:", x->path);
+		fprintf(r->out, "mycert-audit: NOT VERIFIED: %s:", x->path);
 		for (k = 0; k < K_COUNT; k++) {
 			if (r->counts[k] > 0) {
-				printf("%s %s: %ld", first ? "" : ",",
-				       kind_names[k], r->counts[k]);
+				fprintf(r->out, "%s %s: %ld",
+					first ? "" : ",", kind_names[k],
+					r->counts[k]);
 				first = 0;
 			}
 		}
-		printf("\n");
+		fputc('\n', r->out);
 		return;
 	}
 	for (i = 0; i < x->nc; i++) {
@@ -966,23 +992,23 @@ summary(const struct report *r, const struct export_file *x,
 		}
 	}
 	if (last_good < (long long)x->n) {
-		notice(x, "entries %lld to %zu are not covered by a signed "
-		       "checkpoint yet: they prove nothing until one is made",
-		       last_good + 1, x->n);
+		notice(r, x, "entries %lld to %zu are not covered by a "
+		       "signed checkpoint yet: they prove nothing until one "
+		       "is made", last_good + 1, x->n);
 	}
-	printf("mycert-audit: verified %s: %zu entries, %zu checkpoints, "
-	       "every signature good", x->path, x->n, x->nc);
+	fprintf(r->out, "mycert-audit: verified %s: %zu entries, %zu "
+		"checkpoints, every signature good", x->path, x->n, x->nc);
 	if (c != NULL) {
 		merkle_hex(c->root, root);
 		audit_format_time(c->ts_ms, when);
-		printf("; signed root at size %lld: %s (%s)", c->size, root,
-		       when);
+		fprintf(r->out, "; signed root at size %lld: %s (%s)",
+			c->size, root, when);
 	}
 	if (old != NULL) {
-		printf("; it extends %s (%zu entries, %zu checkpoints)",
-		       old->path, old->n, old->nc);
+		fprintf(r->out, "; it extends %s (%zu entries, %zu "
+			"checkpoints)", old->path, old->n, old->nc);
 	}
-	printf("\n");
+	fputc('\n', r->out);
 }
 
 static int
@@ -1008,7 +1034,8 @@ out:
 }
 
 int
-audit_verify_export(const char *path, const char *since, X509 *cert,
+audit_verify_stream(FILE *in, const char *name, FILE *since_in,
+		    const char *since_name, X509 *cert, FILE *report,
 		    int *verified, struct err *e)
 {
 	struct export_file x = { 0 }, old = { 0 };
@@ -1019,20 +1046,23 @@ audit_verify_export(const char *path, const char *since, X509 *cert,
 	int rc = -1;
 
 	*verified = 0;
-	x.path = path;
+	r.out = report;
+	x.in = in;
+	x.path = name;
 	x.label = "";
-	old.path = since;
+	old.in = since_in;
+	old.path = since_name;
 	old.label = "old export ";
 	if (pub == NULL) {
 		return err_set(e, ERR_INPUT, "the audit certificate holds no "
 			       "usable public key");
 	}
-	if ((since != NULL && verify_old(&old, &r, pub, cert, e) != 0) ||
+	if ((since_in != NULL && verify_old(&old, &r, pub, cert, e) != 0) ||
 	    read_export(&x, &r, e) != 0) {
 		goto out;
 	}
 	if (roots_want(&roots, &x) != 0 ||
-	    (since != NULL && roots_want(&roots, &old) != 0)) {
+	    (since_in != NULL && roots_want(&roots, &old) != 0)) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -1040,15 +1070,44 @@ audit_verify_export(const char *path, const char *since, X509 *cert,
 	    analyse(&x, &r, &roots, pub, cert, &good, e) != 0) {
 		goto out;
 	}
-	if (since != NULL) {
+	if (since_in != NULL) {
 		check_extends(&old, &x, &roots, &r);
 	}
-	summary(&r, &x, since != NULL ? &old : NULL, good);
+	summary(&r, &x, since_in != NULL ? &old : NULL, good);
 	*verified = r.shown == 0;
 	rc = 0;
 out:
 	roots_free(&roots);
 	export_file_free(&x);
 	export_file_free(&old);
+	return rc;
+}
+
+int
+audit_verify_export(const char *path, const char *since, X509 *cert,
+		    int *verified, struct err *e)
+{
+	FILE *in = NULL, *since_in = NULL;
+	int rc = -1;
+
+	*verified = 0;
+	if (since != NULL && (since_in = fopen(since, "re")) == NULL) {
+		return err_set(e, ERR_IO, "cannot read %s: %s", since,
+			       strerror(errno));
+	}
+	if ((in = fopen(path, "re")) == NULL) {
+		err_set(e, ERR_IO, "cannot read %s: %s", path,
+			strerror(errno));
+		goto out;
+	}
+	rc = audit_verify_stream(in, path, since_in, since, cert, stdout,
+				 verified, e);
+out:
+	if (in != NULL) {
+		fclose(in);
+	}
+	if (since_in != NULL) {
+		fclose(since_in);
+	}
 	return rc;
 }

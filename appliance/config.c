@@ -574,6 +574,32 @@ fail:
 }
 
 int
+config_parse_buffer(const char *path, const char *data, size_t len,
+		    struct config **out, struct err *e)
+{
+	char *text = NULL;
+	int rc;
+
+	*out = NULL;
+	/* The file's bytes become one C string: a NUL byte inside would
+	 * silently cut the configuration short. */
+	if (len > CONFIG_MAX_BYTES || memchr(data, '\0', len) != NULL) {
+		return err_set(e, ERR_CONFIG, "%s is larger than %d bytes or "
+			       "holds a NUL byte", path, CONFIG_MAX_BYTES);
+	}
+	text = malloc(len + 1);
+	if (text == NULL) {
+		return err_set(e, ERR_INTERNAL, "out of memory reading %s",
+			       path);
+	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	rc = config_parse(path, text, out, e);
+	free(text);
+	return rc;
+}
+
+int
 config_load(const char *path, struct config **out, struct err *e)
 {
 	FILE *f = NULL;
@@ -587,18 +613,19 @@ config_load(const char *path, struct config **out, struct err *e)
 		return err_set(e, ERR_CONFIG, "cannot read the configuration "
 			       "%s: %s", path, strerror(errno));
 	}
-	text = calloc(1, CONFIG_MAX_BYTES + 1);
+	/* One byte over the limit, so that config_parse_buffer sees it. */
+	text = malloc(CONFIG_MAX_BYTES + 1);
 	if (text == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory reading %s", path);
 		goto out;
 	}
 	got = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
-	if (got > CONFIG_MAX_BYTES || memchr(text, '\0', got) != NULL) {
-		err_set(e, ERR_CONFIG, "%s is larger than %d bytes or holds "
-			"a NUL byte", path, CONFIG_MAX_BYTES);
+	if (ferror(f)) {
+		err_set(e, ERR_CONFIG, "cannot read the configuration %s: %s",
+			path, strerror(errno));
 		goto out;
 	}
-	rc = config_parse(path, text, out, e);
+	rc = config_parse_buffer(path, text, got, out, e);
 out:
 	free(text);
 	fclose(f);

@@ -10,6 +10,8 @@
 #ifndef MYCERT_CONFIG_H
 #define MYCERT_CONFIG_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 #define CONFIG_REMINDERS_MAX 8	/* points in reminder_days */
@@ -125,6 +127,14 @@ struct config {
  * config_free.  On error *out is NULL and e names the line and the key. */
 int config_load(const char *path, struct config **out, struct err *e)
 	MUST_CHECK;
+
+/* Parses the len bytes at data as the contents of the file at path (not
+ * read: path names the file in messages and anchors relative paths):
+ * what config_load does once it has read the file, and the entry point
+ * of the fuzz target (fuzz/fuzz_config.c).  Refuses over 64 KiB or a NUL
+ * byte, as for a file. */
+int config_parse_buffer(const char *path, const char *data, size_t len,
+			struct config **out, struct err *e) MUST_CHECK;
 
 /* Parses configuration text as if read from a file at path (for tests). */
 int config_parse(const char *path, const char *text, struct config **out,

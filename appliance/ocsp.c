@@ -302,6 +302,102 @@ ocsp_parse_request(const unsigned char *req, size_t len, OCSP_REQUEST **out)
 	return 0;
 }
 
+/* ---- the GET form (RFC 6960 appendix A.1) ------------------------------ */
+
+static int
+base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') {
+		return c - 'A';
+	}
+	if (c >= 'a' && c <= 'z') {
+		return c - 'a' + 26;
+	}
+	if (c >= '0' && c <= '9') {
+		return c - '0' + 52;
+	}
+	if (c == '+' || c == '-') {	/* '-' and '_': the URL alphabet */
+		return 62;
+	}
+	if (c == '/' || c == '_') {
+		return 63;
+	}
+	return -1;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+int
+ocsp_decode_get(const char *tail, unsigned char *out, size_t cap,
+		size_t *out_len)
+{
+	char text[OCSP_MAX_GET_CHARS + 1];
+	size_t n = 0, i, o = 0, pad = 0;
+	unsigned acc = 0;
+	int bits = 0;
+
+	for (i = 0; tail[i] != '\0'; i++) {
+		char c = tail[i];
+
+		if (n >= OCSP_MAX_GET_CHARS) {
+			return -1;
+		}
+		if (c == '%') {
+			int hi = hex_value(tail[i + 1]);
+			int lo = hi < 0 ? -1 : hex_value(tail[i + 2]);
+
+			if (lo < 0) {
+				return -1;
+			}
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		text[n++] = c;
+	}
+	while (n > 0 && text[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (n == 0 || n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0)) {
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int v = base64_value((unsigned char)text[i]);
+
+		if (v < 0) {
+			return -1;
+		}
+		acc = (acc << 6 | (unsigned)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap) {
+				return -1;
+			}
+			out[o++] = (unsigned char)(acc >> bits & 0xff);
+		}
+	}
+	/* The bits left over must be zero (canonical encoding). */
+	if ((acc & ((1u << bits) - 1)) != 0) {
+		return -1;
+	}
+	*out_len = o;
+	return 0;
+}
+
 /* ---- answering ------------------------------------------------------------ */
 
 static int

@@ -31,6 +31,8 @@
 /* Larger requests are malformed: one CertID with a nonce is ~100 bytes,
  * a signed request with its certificate a few KiB. */
 #define OCSP_MAX_REQUEST_BYTES 8192
+/* Longer GET forms (after percent-decoding) are malformed. */
+#define OCSP_MAX_GET_CHARS 4096
 /* More single requests in one OCSPRequest are malformed. */
 #define OCSP_MAX_CERTS 16
 
@@ -78,5 +80,14 @@ int ocsp_respond(struct ocsp_responder *r, struct storage *db,
  * the limits above, else -1 and *out NULL. */
 int ocsp_parse_request(const unsigned char *req, size_t len,
 		       OCSP_REQUEST **out) MUST_CHECK;
+
+/* Decodes the request of an OCSP GET, the path after the responder's
+ * URL (RFC 6960 appendix A.1): percent-decoding, then base64 (standard
+ * or URL alphabet, padding optional, unused bits zero) into out (cap
+ * bytes).  0 and *out_len, or -1 for anything malformed, longer than
+ * OCSP_MAX_GET_CHARS or decoding to more than cap bytes.  Pure: the
+ * status listener's GET and the fuzz target call it. */
+int ocsp_decode_get(const char *tail, unsigned char *out, size_t cap,
+		    size_t *out_len) MUST_CHECK;
 
 #endif

@@ -633,102 +633,6 @@ send_file(struct MHD_Connection *conn, struct request *rq,
 
 /* ---- OCSP ----------------------------------------------------------- */
 
-static int
-base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '+' || c == '-') {	/* '-' and '_': the URL alphabet */
-		return 62;
-	}
-	if (c == '/' || c == '_') {
-		return 63;
-	}
-	return -1;
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
-/* RFC 6960 appendix A.1: percent-decodes, then base64-decodes (padding
- * optional) the request of an OCSP GET into out (at most BODY_MAX
- * bytes).  -1 on any malformed input. */
-static int
-decode_get(const char *tail, unsigned char *out, size_t *out_len)
-{
-	char text[URI_MAX + 1];
-	size_t n = 0, i, o = 0, pad = 0;
-	unsigned acc = 0;
-	int bits = 0;
-
-	for (i = 0; tail[i] != '\0'; i++) {
-		char c = tail[i];
-
-		if (n >= URI_MAX) {
-			return -1;
-		}
-		if (c == '%') {
-			int hi = hex_value(tail[i + 1]);
-			int lo = hi < 0 ? -1 : hex_value(tail[i + 2]);
-
-			if (lo < 0) {
-				return -1;
-			}
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		text[n++] = c;
-	}
-	while (n > 0 && text[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (n == 0 || n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0)) {
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		int v = base64_value((unsigned char)text[i]);
-
-		if (v < 0) {
-			return -1;
-		}
-		acc = (acc << 6 | (unsigned)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= BODY_MAX) {
-				return -1;
-			}
-			out[o++] = (unsigned char)(acc >> bits & 0xff);
-		}
-	}
-	/* The bits left over must be zero (canonical encoding). */
-	if ((acc & ((1u << bits) - 1)) != 0) {
-		return -1;
-	}
-	*out_len = o;
-	return 0;
-}
-
 /* Reads back the status and times of a response, for caching and logs. */
 static void
 ocsp_inspect(const unsigned char *der, size_t len, struct ocsp_info *out)
@@ -866,7 +770,7 @@ send_ocsp_get(struct MHD_Connection *conn, struct request *rq)
 	unsigned char der[BODY_MAX];
 	size_t len = 0;
 
-	if (decode_get(rq->tail, der, &len) != 0) {
+	if (ocsp_decode_get(rq->tail, der, sizeof(der), &len) != 0) {
 		return send_ocsp(conn, rq, NULL, 0, 1);
 	}
 	return send_ocsp(conn, rq, der, len, 1);

@@ -1,6 +1,6 @@
 /*
- * test_audit.c: the CUnit suite of audit.c, audit_sign.c and
- * storage_audit.c.
+ * test_audit.c: the CUnit suite of audit.c, audit_sign.c,
+ * storage_audit.c and the report of audit_verify.c.
  *
  * Entries are appended to a new database in a temporary folder; the
  * checkpoint tests sign with the audit key of the provisioned SoftHSM2
@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "audit.h"
+#include "audit_verify.h"
 #include "fixture.h"
 #include "storage_int.h"
 #include "suites.h"
@@ -619,6 +620,89 @@ configuration_sets_the_checkpoint_points(void)
 	config_free(example);
 }
 
+/* Verifies the export text with the provisioned audit certificate and
+ * returns the report (malloc'd); *verified gets the verdict. */
+static char *
+verify_text(const char *text, int *verified)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r"), *out = NULL;
+	FILE *pem = fopen(cfg->audit_cert, "re");
+	X509 *cert = pem != NULL ? PEM_read_X509(pem, NULL, NULL, NULL) : NULL;
+	char *report = NULL;
+	size_t len = 0;
+	struct err e = { 0 };
+
+	out = open_memstream(&report, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cert);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(audit_verify_stream(in, "x.export", NULL, NULL, cert,
+					    out, verified, &e), 0);
+	fclose(out);
+	fclose(in);
+	fclose(pem);
+	X509_free(cert);
+	return report;
+}
+
+/* 1 when report holds only printable ASCII lines and no line that
+ * says "verified". */
+static int
+report_is_clean(const char *report)
+{
+	const char *p;
+
+	for (p = report; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n') || (unsigned char)*p >= 0x7f) {
+			return 0;
+		}
+		if ((p == report || p[-1] == '\n') &&
+		    strncmp(p, "mycert-audit: verified", 22) == 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Found by fuzz/fuzz_audit_export.c (fuzz/regressions/audit_export/):
+ * raw bytes of an export reached the report, so that a forged export
+ * could print a "verified" line or drive the auditor's terminal. */
+static void
+export_bytes_cannot_forge_the_report(void)
+{
+	static const char *const exports[] = {
+		/* A control sequence in the header's version. */
+		"mycert-audit-export\t\x1b]0;owned\x07\tid\t0\t0\t"
+		"2026-01-15T10:20:30.123Z\n",
+		/* In an entry's seq and time. */
+		"mycert-audit-export\t1\thttps://a\t1\t1\t"
+		"2026-01-15T10:20:30.123Z\n"
+		"entry\t1\x1b[2J\t20\xb2" "6-01-15T10:20:30.123Z\x1b[31m\t"
+		"system\tdaemon_started\t\tok\t\t\t-\n",
+		/* A newline, encoded, in a checkpoint's appliance id. */
+		"mycert-audit-export\t1\thttps://a\t1\t1\t"
+		"2026-01-15T10:20:30.123Z\n"
+		"entry\t1\t2026-01-15T10:20:30.123Z\tsystem\t"
+		"daemon_started\t\tok\t\t\t-\n"
+		"checkpoint\t1\t"
+		"00000000000000000000000000000000"
+		"00000000000000000000000000000000\t2026-01-15T10:20:30.123Z"
+		"\tx%0Amycert-audit: verified x.export: 1 entries\tAAAA\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(exports) / sizeof(exports[0]); i++) {
+		int verified = -1;
+		char *report = verify_text(exports[i], &verified);
+
+		CU_ASSERT_EQUAL(verified, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(report);
+		CU_ASSERT(report_is_clean(report));
+		CU_ASSERT_PTR_NOT_NULL(strstr(report, "NOT VERIFIED"));
+		free(report);
+	}
+}
+
 int
 test_audit_register(void)
 {
@@ -656,7 +740,9 @@ test_audit_register(void)
 			 "made", configuration_sets_the_checkpoint_points) ||
 	    !CU_add_test(s, "a checkpoint is due after the entry count or "
 			 "the interval",
-			 a_checkpoint_is_due_after_the_count_or_the_interval)) {
+			 a_checkpoint_is_due_after_the_count_or_the_interval) ||
+	    !CU_add_test(s, "no byte of an export can forge a line of the "
+			 "verify report", export_bytes_cannot_forge_the_report)) {
 		return -1;
 	}
 	return 0;

@@ -546,6 +546,43 @@ test_reminder_days_refused(void)
 		       "reminder_days", "renewal_window_days");
 }
 
+/* config_parse_buffer is what config_load does after reading: the same
+ * text parses the same, a NUL byte or more than 64 KiB is refused. */
+static void
+test_parse_buffer(void)
+{
+	char *text = build_text(-1, NULL), *big = NULL;
+	size_t len = strlen(text), big_len = 64 * 1024 + 1;
+	struct config *cfg = NULL;
+	struct err e = { 0 };
+
+	CU_ASSERT_EQUAL(config_parse_buffer(TEST_PATH, text, len, &cfg, &e),
+			0);
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	config_free(cfg);
+
+	/* No terminator is read: the length alone bounds the text. */
+	CU_ASSERT_EQUAL(config_parse_buffer(TEST_PATH, text, len - 1, &cfg,
+					    &e), 0);
+	config_free(cfg);
+
+	text[len / 2] = '\0';
+	CU_ASSERT_EQUAL(config_parse_buffer(TEST_PATH, text, len, &cfg, &e),
+			-1);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL(e.code, ERR_CONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "NUL byte"));
+
+	big = malloc(big_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, '#', big_len);
+	CU_ASSERT_EQUAL(config_parse_buffer(TEST_PATH, big, big_len, &cfg,
+					    &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "larger than"));
+	free(big);
+	free(text);
+}
+
 int
 test_config_register(void)
 {
@@ -580,6 +617,8 @@ test_config_register(void)
 		  test_reminder_days },
 		{ "refuses a malformed reminder_days naming its line",
 		  test_reminder_days_refused },
+		{ "parses a buffer as a file, refusing NUL and over 64 KiB",
+		  test_parse_buffer },
 	};
 	CU_pSuite suite = CU_add_suite("config", NULL, NULL);
 	size_t i;
