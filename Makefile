@@ -254,7 +254,7 @@ format:
 		tests/tools/*.c bench/*.c web/*.[ch]
 
 lint:
-	shellcheck -x provisioning/*.sh tests/*.sh tests/integration/*.sh \
+	shellcheck -x provisioning/*.sh tests/*.sh tests/integration/*.sh fuzz/*.sh \
 		tools/*.sh bench/*.sh web/*.sh
 
 clean:
