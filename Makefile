@@ -7,6 +7,9 @@
 #                 then the same under ASan+UBSan, then brief fuzz runs
 #   make bench    issuance against its primitives, the front next to nginx
 #   make demo     deps, build, provision demo/ and issue a sample store
+#   make fuzz     each libFuzzer target FUZZ_SECONDS (mk/fuzz.mk)
+#   make install  PREFIX, DESTDIR (mk/install.mk); make uninstall
+#   make check-valgrind   the unit tests under valgrind's memcheck
 #   make clean    remove build/
 
 CC := gcc
