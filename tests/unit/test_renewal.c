@@ -712,6 +712,44 @@ test_recover_issuing(void)
 }
 
 static void
+test_timeout_audited(void)
+{
+	char serials[2][STORAGE_SERIAL_HEX + 1];
+	struct test_db d;
+	struct store a;
+	struct err e = { 0 };
+	int n = 0, revoked = -1, erased = -1, timed_out = -1;
+
+	db_open(&d);
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 1, NULL, T0, &a, &e), 0);
+	download(&d, &a);
+	CU_ASSERT_EQUAL_FATAL(storage_deactivate_holder(d.s, HOLDER, 0, T0 + 1,
+							serials, &n, &e), 0);
+	/* A second request whose generation never ends. */
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_start(d.s, a.session, HOLDER,
+						       "2026-01", NULL, T0 + 2,
+						       &a.enrollment, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_move(d.s, a.enrollment,
+						      "terms_accepted",
+						      "issuing", NULL, T0 + 2,
+						      &e), 0);
+	CU_ASSERT_EQUAL(storage_housekeeping(d.s, T0 + 100, T0 + 1, 900,
+					     &revoked, &erased, &timed_out,
+					     &e), 0);
+	CU_ASSERT_EQUAL(timed_out, 0);
+	CU_ASSERT_EQUAL(storage_housekeeping(d.s, T0 + 200, T0 + 80, 900,
+					     &revoked, &erased, &timed_out,
+					     &e), 0);
+	CU_ASSERT_EQUAL(timed_out, 1);
+	expect_text(&d, "SELECT state || ':' || failure FROM enrollments "
+		    "WHERE id = 2", "failed:timeout", __LINE__);
+	expect_text(&d, "SELECT outcome || ':' || detail FROM audit_log WHERE "
+		    "event = 'store_issue_failed'", "failed:timeout:"
+		    "cause=timeout", __LINE__);
+	db_remove(&d);
+}
+
+static void
 test_recover_unshown(void)
 {
 	struct test_db d;
@@ -788,6 +826,8 @@ test_renewal_register(void)
 		  test_reminders_current_only },
 		{ "at start, a generation left issuing becomes retryable, "
 		  "audited", test_recover_issuing },
+		{ "housekeeping fails a generation past its time, audited",
+		  test_timeout_audited },
 		{ "at start, a store whose password was never shown is "
 		  "revoked; one shown stays", test_recover_unshown },
 		{ "at start, an unshown renewal gives the old store back",
