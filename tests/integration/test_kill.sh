@@ -184,7 +184,10 @@ active_serial() {
 # ---- checks after every restart --------------------------------------------
 
 # certs_complete: every certificate row is a complete issuance: DER that
-# parses with the row's serial, a fingerprint, an issued enrollment.
+# parses with the row's serial, a fingerprint, an issued enrollment.  The
+# DER of a row never changes: each is parsed once (PARSED lists them).
+PARSED="$WORK/parsed"
+: >"$PARSED"
 certs_complete() {
 	_cc_bad=$(sq "SELECT count(*) FROM certificates c JOIN enrollments e
 		ON e.id = c.enrollment_id WHERE e.state != 'issued' OR
@@ -192,6 +195,7 @@ certs_complete() {
 		c.subject = '' OR c.not_after <= c.not_before")
 	[ "$_cc_bad" = 0 ] || return 1
 	sq "SELECT serial || ' ' || hex(der) FROM certificates" |
+		grep -vFf "$PARSED" |
 		while read -r _cc_serial _cc_der; do
 			_cc_got=$(printf '%s' "$_cc_der" | xxd -r -p |
 				openssl x509 -inform DER -noout -serial \
@@ -202,6 +206,7 @@ certs_complete() {
 				log "certificate $_cc_serial is not complete"
 				exit 1
 			fi
+			echo "$_cc_serial " >>"$PARSED"
 		done
 }
 
@@ -384,8 +389,8 @@ issuance_round() {
 	PW=""
 	case "$_phase" in
 	0)
-		# The generation: RSA keygen takes ~0.3-3 s, P-256 and the
-		# rest ~50 ms on this machine.
+		# The generation: RSA keygen takes ~0.3-3 s, P-256 keygen,
+		# signature, PKCS#12 and commit ~50-100 ms on this machine.
 		if [ "$3" = rsa3072 ]; then rand 700; else rand 120; fi
 		_delay=$R
 		check "round $_n: the code starts generation" \
@@ -424,6 +429,18 @@ issuance_round() {
 	log "round $_n: issuance, $3, killed ${_delay} ms into phase" \
 		"$_phase: $_where; enrollment now ${_en#* }"
 	after_restart "round $_n (issuance, $3)"
+	_pending=$(sq "SELECT count(*) FROM pending_downloads p JOIN
+		certificates c ON c.serial = p.serial WHERE
+		c.ehealth_id = '$_id'")
+	if [ "$_phase" = 2 ]; then
+		check "round $_n: the store whose password was shown still waits" \
+			[ "$_pending" = 1 ]
+	elif [ "$_cert" != 0 ]; then
+		check "round $_n: the store whose password nobody saw is revoked (5)" \
+			[ "$_pending:$(sq "SELECT status || revocation_reason FROM
+				certificates WHERE ehealth_id = '$_id'")" = \
+			"0:revoked5" ]
+	fi
 
 	# The person goes on from where the daemon left them.
 	_state=${_en#* }
@@ -440,9 +457,7 @@ issuance_round() {
 		_how="retried the interrupted generation"
 		;;
 	issued)
-		if [ -n "$PW" ] && [ -n "$(sq "SELECT 1 FROM pending_downloads p
-			JOIN certificates c ON c.serial = p.serial WHERE
-			c.ehealth_id = '$_id'")" ]; then
+		if [ -n "$PW" ] && [ "$_pending" = 1 ]; then
 			download_opens "$_jar" || _ok=0
 			_how="downloaded the store whose password was shown"
 		elif [ -z "$(active_serial "$_id")" ]; then
@@ -499,7 +514,7 @@ deactivation_round() {
 		CURL_PID=""
 		_status=$(cat "$WORK/deactivate.status" 2>/dev/null)
 	else
-		rand 40
+		rand 25
 		_delay=$R
 		web "$_jar" POST /deactivate -d "csrf=$CSRF" -d confirm=yes \
 			-d reason=3
