@@ -25,10 +25,13 @@
 # the kill is revoked after restart and in the CRL served by the status
 # listener, one killed before its commit is entirely there or entirely
 # absent and can be done again; every revoked certificate is in the CRL;
-# the exported audit log verifies and holds one store_issued entry per
-# certificate, one store_deactivated per deactivation and one
-# store_auto_revoked per store revoked unused; no password shown reaches
-# a file of the setup or the daemon's log.
+# no temporary file of a killed CRL publication stays in the publish
+# folder (one is planted before the first start: the next publication
+# removes it); the exported audit log verifies, extends the export of
+# the previous round (no committed entry lost) and holds one
+# store_issued entry per certificate, one store_deactivated per
+# deactivation and one store_auto_revoked per store revoked unused; no
+# password shown reaches a file of the setup or the daemon's log.
 # shellcheck disable=SC2016 # sh -c scripts expand their own variables
 set -u
 # shellcheck source=tests/lib.sh
@@ -80,6 +83,7 @@ DAEMON_LOG="$WORK/mycertd.log"
 DB=$(conf_value "$CONF" database)
 OUTBOX=$(conf_value "$CONF" mail_outbox)
 CRL_URL=$(conf_value "$CONF" crl_url)
+CRL_DIR=$(conf_value "$CONF" crl_dir)
 CRL_PATH=/${CRL_URL#http://*/}
 SECRETS="$WORK/secrets"
 : >"$SECRETS"
@@ -360,6 +364,9 @@ after_restart() {
 		[ "$_ar_half" = 0 ]
 	check "$1: every revoked certificate is in the CRL served" \
 		revoked_in_crl
+	_ar_left=$(find "$CRL_DIR" -name '*.tmp-*' | wc -l)
+	check "$1: no half-written file is left in the publish folder ($_ar_left)" \
+		[ "$_ar_left" = 0 ]
 	check "$1: the audit log verifies and matches the state" \
 		audit_matches
 	check "$1: no password or code shown is in a file" no_secret_in_files
@@ -525,7 +532,7 @@ deactivation_round() {
 	_logged=$(($(grep -c "event=store-deactivated .*serial=$_serial" \
 		"$DAEMON_LOG") - _before))
 	_published=0
-	if openssl crl -inform DER -in "$S/crl/$(basename "$CRL_PATH")" \
+	if openssl crl -inform DER -in "$CRL_DIR/$(basename "$CRL_PATH")" \
 		-noout -text 2>/dev/null >"$WORK/crl.txt" &&
 		in_crl "$_serial"; then
 		_published=1
@@ -581,9 +588,14 @@ T0=$(date +%s)
 set_conf "$CONF" checkpoint_entries 10
 start p256
 stop_daemon
+# What a publisher killed between writing a CRL's temporary file and
+# renaming it leaves behind: the next publication removes it.
+head -c 700 /dev/urandom >"$CRL_DIR/$(basename "$CRL_PATH").tmp-Kill01"
 NEXT_KEY=rsa3072
 start "$NEXT_KEY"
 check "the run has at least $MIN_ROUNDS rounds" [ "$ROUNDS" -ge "$MIN_ROUNDS" ]
+check "a CRL file half-written before a kill is removed at the next start" \
+	[ "$(find "$CRL_DIR" -name '*.tmp-*' | wc -l)" = 0 ]
 n=1
 while [ "$n" -le "$ROUNDS" ]; do
 	# The key type of this round's store was set at the last start; the
