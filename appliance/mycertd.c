@@ -16,13 +16,16 @@
  * send SIGUSR1 too).  Only the main thread publishes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "config.h"
@@ -59,6 +62,7 @@ struct daemon {
 	struct crl_watch watch;
 	pthread_mutex_t publish_lock;	/* one CRL publisher at a time */
 	pthread_t main_thread;		/* woken by SIGUSR1 to publish */
+	int instance_fd;		/* holds the one-daemon lock */
 };
 
 static int
@@ -177,6 +181,36 @@ start_status(struct daemon *d, struct err *e)
 	return status_start(&sp, &d->status, e);
 }
 
+/* One mycertd per database: at start it settles what a stopped daemon
+ * left half-way (portal.c), which would break the generations of one
+ * still running.  An flock on DATABASE.mycertd-lock, held until exit
+ * (the kernel drops it when the process dies, SIGKILL included). */
+static int
+lock_instance(struct daemon *d, struct err *e)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s.mycertd-lock",
+			 d->cfg->database);
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		return err_set(e, ERR_CONFIG, "database is too long a path");
+	}
+	d->instance_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			      0600);
+	if (d->instance_fd < 0) {
+		return err_set(e, ERR_IO, "cannot open %s: %s; check the "
+			       "database folder's permissions", path,
+			       strerror(errno));
+	}
+	if (flock(d->instance_fd, LOCK_EX | LOCK_NB) != 0) {
+		return err_set(e, errno == EWOULDBLOCK ? ERR_UNAVAILABLE
+			       : ERR_IO, "another mycertd is using the "
+			       "database %s (%s is locked); stop it first",
+			       d->cfg->database, path);
+	}
+	return 0;
+}
+
 static int
 start(struct daemon *d, struct err *e)
 {
@@ -184,6 +218,7 @@ start(struct daemon *d, struct err *e)
 	struct web_params wp;
 
 	if (config_load(d->conf_path, &d->cfg, e) != 0 ||
+	    lock_instance(d, e) != 0 ||
 	    mail_open(d->cfg, &d->mailer, e) != 0) {
 		return -1;
 	}
@@ -299,12 +334,15 @@ stop(struct daemon *d)
 	token_close(d->token);
 	mail_close(d->mailer);
 	config_free(d->cfg);
+	if (d->instance_fd >= 0) {
+		close(d->instance_fd);	/* last: releases the lock */
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { .conf_path = DEFAULT_CONFIG };
+	struct daemon d = { .conf_path = DEFAULT_CONFIG, .instance_fd = -1 };
 	struct err e = { 0 };
 	sigset_t signals;
 	int sig;

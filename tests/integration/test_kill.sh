@@ -404,6 +404,21 @@ round_record() {
 		"$R_AUDIT" "$R_USER" "$((FAILED - R_FAILED0))" >>"$ROUNDS_TSV"
 }
 
+# second_daemon_refused N ID: a second mycertd on the same database
+# (a stray start) must refuse before it settles anything, or it would
+# revoke the store that waits, unseen, for ID.
+second_daemon_refused() {
+	_sd_rc=0
+	"$DAEMON" -c "$CONF" >"$WORK/second.log" 2>&1 || _sd_rc=$?
+	check "round $1: a second mycertd on the same database refuses to start ($_sd_rc)" \
+		sh -c '[ "$1" -ne 0 ] && grep -q "another mycertd is using" "$2"' \
+		_ "$_sd_rc" "$WORK/second.log"
+	check "round $1: and leaves the store waiting for $2 untouched" \
+		[ "$(sq "SELECT c.status || p.password_shown FROM
+			pending_downloads p JOIN certificates c ON
+			c.serial = p.serial WHERE c.ehealth_id = '$2'")" = active0 ]
+}
+
 # issuance_round N ID KEY_TYPE
 issuance_round() {
 	_n=$1
@@ -431,6 +446,7 @@ issuance_round() {
 		submit_code "$_jar" && web_wait_generation "$_jar" 60 &&
 			redirect_to /done && _made=1
 		check "round $_n: the store is made" [ "$_made" = 1 ]
+		[ "$_n" -ne 3 ] || second_daemon_refused "$_n" "$_id"
 		rand 20
 		_delay=$R
 		ms_sleep "$_delay"
