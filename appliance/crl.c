@@ -5,6 +5,7 @@
 
 #include "audit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -118,6 +119,36 @@ fail:
 	close(*fd);
 	*fd = -1;
 	return -1;
+}
+
+/* Removes, under the publish lock, what a publisher killed between
+ * writing a temporary file and renaming it left behind: files named
+ * "<name of path>.tmp-XXXXXX" (files_write_temp) in the folder.  Best
+ * effort: a file that stays is only clutter, never served. */
+static void
+remove_stale_temps(int dir_fd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash != NULL ? slash + 1 : path;
+	size_t n = strlen(name);
+	struct dirent *d;
+	DIR *dir;
+	int fd = dup(dir_fd);
+
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, name, n) == 0 &&
+		    strncmp(d->d_name + n, ".tmp-", 5) == 0 &&
+		    strlen(d->d_name + n + 5) == 6) {
+			(void)unlinkat(dir_fd, d->d_name, 0);
+		}
+	}
+	closedir(dir);
 }
 
 /* Replaces path atomically with data (mode 0644): a temporary file beside
@@ -393,6 +424,8 @@ crl_publish(const struct config *cfg, struct issuer *iss, struct storage *db,
 	    lock_folder(cfg->crl_dir, &dir_fd, e) != 0) {
 		return -1;
 	}
+	remove_stale_temps(dir_fd, files.crl);
+	remove_stale_temps(dir_fd, files.ca);
 	r.this_update = now;
 	r.next_update = now + (time_t)cfg->crl_validity_hours *
 			      SECONDS_PER_HOUR;

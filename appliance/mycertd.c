@@ -21,12 +21,14 @@
  * send SIGUSR1 too).  Only the main thread publishes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +71,7 @@ struct daemon {
 	pthread_t main_thread;		/* woken by SIGUSR1 to publish */
 	int web_fd;			/* listen, bound before the drop */
 	int status_fd;			/* status_listen, likewise */
+	int instance_fd;		/* holds the one-daemon lock */
 };
 
 static int
@@ -213,6 +216,36 @@ check_database_private(const char *db, struct err *e)
 	return 0;
 }
 
+/* One mycertd per database: at start it settles what a stopped daemon
+ * left half-way (portal.c), which would break the generations of one
+ * still running.  An flock on DATABASE.mycertd-lock, held until exit
+ * (the kernel drops it when the process dies, SIGKILL included). */
+static int
+lock_instance(struct daemon *d, struct err *e)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s.mycertd-lock",
+			 d->cfg->database);
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		return err_set(e, ERR_CONFIG, "database is too long a path");
+	}
+	d->instance_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			      0600);
+	if (d->instance_fd < 0) {
+		return err_set(e, ERR_IO, "cannot open %s: %s; check the "
+			       "database folder's permissions", path,
+			       strerror(errno));
+	}
+	if (flock(d->instance_fd, LOCK_EX | LOCK_NB) != 0) {
+		return err_set(e, errno == EWOULDBLOCK ? ERR_UNAVAILABLE
+			       : ERR_IO, "another mycertd is using the "
+			       "database %s (%s is locked); stop it first",
+			       d->cfg->database, path);
+	}
+	return 0;
+}
+
 /* What may need root: the configuration (possibly root's), both
  * listeners (a port below 1024).  Then root and every capability go,
  * before any token, key, database or network input is touched. */
@@ -237,7 +270,8 @@ start(struct daemon *d, struct err *e)
 	struct token_params tp;
 	struct web_params wp;
 
-	if (mail_open(d->cfg, &d->mailer, e) != 0) {
+	if (lock_instance(d, e) != 0 ||
+	    mail_open(d->cfg, &d->mailer, e) != 0) {
 		return -1;
 	}
 	tp = (struct token_params){ d->cfg->pkcs11_module,
@@ -359,13 +393,16 @@ stop(struct daemon *d)
 	if (d->status_fd >= 0) {
 		close(d->status_fd);
 	}
+	if (d->instance_fd >= 0) {
+		close(d->instance_fd);	/* last: releases the lock */
+	}
 }
 
 int
 main(int argc, char **argv)
 {
 	struct daemon d = { .conf_path = DEFAULT_CONFIG, .web_fd = -1,
-			    .status_fd = -1 };
+			    .status_fd = -1, .instance_fd = -1 };
 	struct err e = { 0 };
 	sigset_t signals;
 	int sig;

@@ -570,6 +570,25 @@ read_portal_key(const char *path, EVP_PKEY **out, struct err *e)
 	return 0;
 }
 
+/* Generations and held passwords live in this process only: after a
+ * stop (a crash above all) the enrollments still issuing can be retried
+ * and the stores whose password was never shown are revoked. */
+static int
+recover(struct storage *db, struct err *e)
+{
+	int failed = 0, revoked = 0;
+
+	if (storage_recover_interrupted(db, time(NULL), &failed, &revoked,
+					e) != 0) {
+		return -1;
+	}
+	if (failed + revoked > 0) {
+		log_event("warn", "recovered", "generations_interrupted=%d "
+			  "stores_revoked_unshown=%d", failed, revoked);
+	}
+	return 0;
+}
+
 int
 portal_open(const struct config *cfg, struct token *token,
 	    struct issuer *iss, struct mailer *mailer, struct portal **out,
@@ -596,9 +615,10 @@ portal_open(const struct config *cfg, struct token *token,
 		return -1;
 	}
 	/* Open (and migrate) the database now: a broken one stops the
-	 * start, not the first visitor. */
+	 * start, not the first visitor.  Then, before any worker runs,
+	 * settle what the last stop left half-way. */
 	if (read_portal_key(cfg->portal_public_key, &p->portal_key, e) != 0 ||
-	    get_db(p, &db, e) != 0) {
+	    get_db(p, &db, e) != 0 || recover(db, e) != 0) {
 		portal_close(p);
 		return -1;
 	}
@@ -1304,7 +1324,18 @@ portal_take_password(struct portal *p, const char *session_id,
 	if (load(p, session_id, &c, e) != 0) {
 		return -1;
 	}
-	if (!in_state(&c, "issued") || take_held(p, c.en.id, out) != 0) {
+	if (!in_state(&c, "issued") || !is_held(p, c.en.id)) {
+		return err_set(e, ERR_NOT_FOUND, "the password was shown "
+			       "already");
+	}
+	/* Recorded first: a store whose password may have been seen stays
+	 * downloadable across a restart (storage_recover_interrupted).  A
+	 * store already fetched waits no more: nothing to record. */
+	if (storage_pending_mark_shown(c.db, c.en.id, e) != 0 &&
+	    e->code != ERR_NOT_FOUND) {
+		return -1;
+	}
+	if (take_held(p, c.en.id, out) != 0) {
 		return err_set(e, ERR_NOT_FOUND, "the password was shown "
 			       "already");
 	}

@@ -17,7 +17,7 @@
 
 #include "err.h"
 
-#define STORAGE_SCHEMA_VERSION 4
+#define STORAGE_SCHEMA_VERSION 5
 #define STORAGE_SERIAL_HEX 32	/* 16 bytes */
 
 struct storage;
@@ -233,6 +233,23 @@ int storage_pending_take(struct storage *s, long long enrollment_id,
 			 const char *session_hash, time_t now,
 			 unsigned char **p12, size_t *len, char *serial,
 			 struct err *e) MUST_CHECK;
+
+/* Records that the password of the .p12 waiting for enrollment_id is
+ * being shown (call it before showing it): after a restart the store
+ * stays downloadable.  ERR_NOT_FOUND when no .p12 waits. */
+int storage_pending_mark_shown(struct storage *s, long long enrollment_id,
+			       struct err *e) MUST_CHECK;
+
+/* At start, before any generation runs: what a stop (a crash above all)
+ * left half-way.  Each enrollment still issuing moves to failed
+ * ("interrupted", retryable) with a store_issue_failed audit entry; each
+ * waiting store whose password was never shown (it was held in memory
+ * only) is revoked (cessationOfOperation), erased, audited as
+ * store_auto_revoked, and the sessions on its enrollment go back home,
+ * so that no valid certificate is left whose key nobody can open.  Each
+ * in its own transaction; counts in *failed and *revoked. */
+int storage_recover_interrupted(struct storage *s, time_t now, int *failed,
+				int *revoked, struct err *e) MUST_CHECK;
 
 /* Whether a .p12 waits for enrollment_id and until when. */
 int storage_pending_state(struct storage *s, long long enrollment_id,

@@ -11,6 +11,7 @@
  * row is always marked before the new one is inserted, and a revoked
  * successor is revoked before the old row is made current again.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,6 +543,22 @@ storage_pending_state(struct storage *s, long long enrollment_id,
 	return row < 0 ? -1 : 0;
 }
 
+int
+storage_pending_mark_shown(struct storage *s, long long enrollment_id,
+			   struct err *e)
+{
+	if (storage_run(s, "recording that the password was shown", e,
+			"UPDATE pending_downloads SET password_shown = 1 "
+			"WHERE enrollment_id = ?1", "i", enrollment_id) != 0) {
+		return -1;
+	}
+	if (sqlite3_changes(s->db) != 1) {
+		return err_set(e, ERR_NOT_FOUND, "no store waits for "
+			       "enrollment %lld", enrollment_id);
+	}
+	return 0;
+}
+
 /* A fetched store is erased at once (secure_delete overwrites it): it
  * can be downloaded once. */
 static int
@@ -1011,59 +1028,142 @@ storage_reminder_release(struct storage *s, const char *serial,
 	return rc;
 }
 
+/* The first row of a query of (integer, text) already prepared in st;
+ * 1 row, 0 none, -1 error. */
+static int
+first_id_text(struct storage *s, sqlite3_stmt *st, long long *id,
+	      char *text, size_t n, struct err *e)
+{
+	int row = step_row(s, st, "looking for interrupted work", e);
+
+	if (row == 1) {
+		*id = sqlite3_column_int64(st, 0);
+		copy_column(text, n, st, 1);
+	}
+	sqlite3_finalize(st);
+	return row;
+}
+
+/* A generation that will never finish (failure "interrupted": its job
+ * died with the process; "timeout": it ran past the limit) moves to
+ * failed, where a retry starts, with its store_issue_failed entry. */
+static int
+fail_generation(struct storage *s, long long id, const char *ehealth_id,
+		const char *failure, time_t now, struct err *e)
+{
+	char actor[24], object[32], outcome[32], detail[32];
+	struct audit_entry a = {
+		.actor = actor,
+		.event = "store_issue_failed",
+		.object = object,
+		.outcome = outcome,
+		.source = "",
+		.detail = detail,
+	};
+
+	snprintf(actor, sizeof(actor), "ehealth:%.10s", ehealth_id);
+	snprintf(object, sizeof(object), "enrollment:%lld", id);
+	snprintf(outcome, sizeof(outcome), "failed:%s", failure);
+	snprintf(detail, sizeof(detail), "cause=%s",
+		 strcmp(failure, "interrupted") == 0 ? "restart" : failure);
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (check_state(s, id, "issuing", e) != 0 ||
+	    move_enrollment(s, id, "failed", failure, now, e) != 0 ||
+	    storage_audit_append(s, &a, e) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return storage_commit(s, e);
+}
+
+/* Fails, one by one, the generations still issuing that were last
+ * updated before cutoff; *count of them. */
+static int
+fail_generations(struct storage *s, time_t cutoff, const char *failure,
+		 time_t now, int *count, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char ehealth_id[16];
+	long long id = 0;
+	int row;
+
+	*count = 0;
+	for (;;) {
+		if (storage_prepare(s, "SELECT id, ehealth_id FROM enrollments "
+				    "WHERE state = 'issuing' AND updated_at < "
+				    "?1 ORDER BY id LIMIT 1", &st, e) != 0) {
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, cutoff);
+		row = first_id_text(s, st, &id, ehealth_id, sizeof(ehealth_id),
+				    e);
+		if (row <= 0) {
+			return row;
+		}
+		if (fail_generation(s, id, ehealth_id, failure, now, e) != 0) {
+			return -1;
+		}
+		(*count)++;
+	}
+}
+
+/* Inside a transaction: revokes serial, a store never downloaded, as
+ * cessationOfOperation (unless it is no longer active), makes the store
+ * it was to replace current again, and audits it with detail. */
+static int
+revoke_unfetched(struct storage *s, const char *serial, time_t now,
+		 const char *detail, int *revoked, struct err *e)
+{
+	char object[8 + STORAGE_SERIAL_HEX];
+	struct audit_entry a = {
+		.actor = "system",
+		.event = "store_auto_revoked",
+		.object = object,
+		.outcome = "ok",
+		.source = "",
+		.detail = detail,
+	};
+	int rc = revoke_row(s, serial, 5 /* cessationOfOperation */, now, e);
+
+	if (rc != 0) {
+		return e->code == ERR_WRONG_STEP ? 0 : -1;
+	}
+	/* A renewal never downloaded: the old store stays. */
+	if (restore_replaced(s, serial, now, e) != 0) {
+		return -1;
+	}
+	snprintf(object, sizeof(object), "serial:%.32s", serial);
+	if (storage_audit_append(s, &a, e) != 0) {
+		return -1;
+	}
+	(*revoked)++;
+	return 0;
+}
+
+static int
+erase_pending(struct storage *s, const char *serial, struct err *e)
+{
+	return storage_run(s, "erasing the store", e, "DELETE FROM "
+			   "pending_downloads WHERE serial = ?1", "t", serial);
+}
+
 /* One expired window: revoke if never downloaded, then erase. */
 static int
 close_window(struct storage *s, const char *serial, int downloaded,
 	     time_t now, int *revoked, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
 	if (storage_begin(s, e) != 0) {
 		return -1;
 	}
-	if (!downloaded) {
-		rc = revoke_row(s, serial, 5 /* cessationOfOperation */, now,
-				e);
-		if (rc != 0 && e->code != ERR_WRONG_STEP) {
-			goto fail;
-		}
-		/* A renewal never downloaded: the old store stays. */
-		if (rc == 0 && restore_replaced(s, serial, now, e) != 0) {
-			goto fail;
-		}
-		*revoked += rc == 0;
-		if (rc == 0) {
-			char object[8 + STORAGE_SERIAL_HEX];
-			struct audit_entry a = {
-				.actor = "system",
-				.event = "store_auto_revoked",
-				.object = object,
-				.outcome = "ok",
-				.source = "",
-				.detail = "reason=5",
-			};
-
-			snprintf(object, sizeof(object), "serial:%.32s", serial);
-			if (storage_audit_append(s, &a, e) != 0) {
-				goto fail;
-			}
-		}
+	if ((!downloaded &&
+	     revoke_unfetched(s, serial, now, "reason=5", revoked, e) != 0) ||
+	    erase_pending(s, serial, e) != 0) {
+		storage_rollback(s);
+		return -1;
 	}
-	if (storage_prepare(s, "DELETE FROM pending_downloads WHERE serial = "
-			    "?1", &st, e) != 0) {
-		goto fail;
-	}
-	bind_text(st, 1, serial);
-	if (storage_step_done(s, st, "erasing the store", e) != 0) {
-		goto fail;
-	}
-	sqlite3_finalize(st);
 	return storage_commit(s, e);
-fail:
-	sqlite3_finalize(st);
-	storage_rollback(s);
-	return -1;
 }
 
 static int
@@ -1109,19 +1209,10 @@ storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
 
 	*revoked = *erased = *timed_out = 0;
 	if (close_windows(s, now, revoked, erased, e) != 0 ||
-	    storage_prepare(s, "UPDATE enrollments SET state = 'failed', "
-			    "failure = 'timeout', updated_at = ?2 WHERE state "
-			    "= 'issuing' AND updated_at < ?1", &st, e) != 0) {
+	    fail_generations(s, issuing_cutoff, "timeout", now, timed_out,
+			     e) != 0) {
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, issuing_cutoff);
-	sqlite3_bind_int64(st, 2, now);
-	rc = storage_step_done(s, st, "failing stale generations", e);
-	sqlite3_finalize(st);
-	if (rc != 0) {
-		return -1;
-	}
-	*timed_out = sqlite3_changes(s->db);
 	if (storage_prepare(s, "DELETE FROM sessions WHERE absolute_until < ?1 "
 			    "OR last_seen < ?1 - ?2", &st, e) != 0) {
 		return -1;
@@ -1138,4 +1229,61 @@ storage_housekeeping(struct storage *s, time_t now, time_t issuing_cutoff,
 	rc = storage_step_done(s, st, "purging assertion ids", e);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- recovery at start -------------------------------------------------- */
+
+/* A waiting store whose password was never shown: nobody can open it. */
+static int
+drop_unshown(struct storage *s, const char *serial, long long enrollment,
+	     time_t now, int *revoked, struct err *e)
+{
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (revoke_unfetched(s, serial, now, "reason=5 cause=restart",
+			     revoked, e) != 0 ||
+	    erase_pending(s, serial, e) != 0 ||
+	    storage_run(s, "sending the sessions home", e, "UPDATE sessions "
+			"SET enrollment_id = NULL WHERE enrollment_id = ?1",
+			"i", enrollment) != 0) {
+		storage_rollback(s);
+		return -1;
+	}
+	return storage_commit(s, e);
+}
+
+int
+storage_recover_interrupted(struct storage *s, time_t now, int *failed,
+			    int *revoked, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char text[STORAGE_SERIAL_HEX + 1];
+	long long id = 0;
+	int row;
+
+	*failed = *revoked = 0;
+	/* Every generation still issuing (none runs before this), even one
+	 * stamped later than now by a clock set back since. */
+	if (fail_generations(s, (time_t)LLONG_MAX, "interrupted", now, failed,
+			     e) != 0) {
+		return -1;
+	}
+	/* One row at a time: each fix takes its row out of the query. */
+	for (;;) {
+		if (storage_prepare(s, "SELECT enrollment_id, serial FROM "
+				    "pending_downloads WHERE password_shown = "
+				    "0 ORDER BY enrollment_id LIMIT 1", &st,
+				    e) != 0) {
+			return -1;
+		}
+		row = first_id_text(s, st, &id, text, sizeof(text), e);
+		if (row <= 0) {
+			break;
+		}
+		if (drop_unshown(s, text, id, now, revoked, e) != 0) {
+			return -1;
+		}
+	}
+	return row < 0 ? -1 : 0;
 }

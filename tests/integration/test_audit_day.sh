@@ -101,8 +101,8 @@ check "the last checkpoint covers the whole log (signed at shutdown)" \
 leaked=0
 while read -r secret; do
 	[ -n "$secret" ] || continue
-	if grep -qF "$secret" "$WORK/export.txt" ||
-		sqlite3 "$DB" "SELECT * FROM audit_log" | grep -qF "$secret"; then
+	if grep -qF -- "$secret" "$WORK/export.txt" ||
+		sqlite3 "$DB" "SELECT * FROM audit_log" | grep -qF -- "$secret"; then
 		leaked=1
 	fi
 done <"$SECRETS"

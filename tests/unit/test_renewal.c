@@ -648,6 +648,151 @@ test_reminders_current_only(void)
 	db_remove(&d);
 }
 
+/* ---- recovery at start (storage_recover_interrupted) ------------------ */
+
+static void
+recover(struct test_db *d, time_t now, int want_failed, int want_revoked)
+{
+	struct err e = { 0 };
+	int failed = -1, revoked = -1;
+
+	CU_ASSERT_EQUAL(storage_recover_interrupted(d->s, now, &failed,
+						    &revoked, &e), 0);
+	CU_ASSERT_EQUAL(failed, want_failed);
+	CU_ASSERT_EQUAL(revoked, want_revoked);
+}
+
+static void
+expect_text(const struct test_db *d, const char *sql, const char *want,
+	    int line)
+{
+	char *got = raw_text(d, sql);
+
+	check(strcmp(got, want) == 0, line, want, got);
+	free(got);
+}
+
+static void
+test_recover_issuing(void)
+{
+	struct test_db d;
+	struct storage_holder h = {
+		HOLDER, "Jean", "Dupont", "PS-001", "Médecin",
+	};
+	char session[STORAGE_HASH_HEX + 1];
+	struct err e = { 0 };
+	long long id = 0;
+
+	db_open(&d);
+	snprintf(session, sizeof(session), "%064x", 7u);
+	CU_ASSERT_EQUAL_FATAL(storage_login(d.s, &h, "jti-7", T0 + 300,
+					    session, "csrf", T0, T0 + 3600,
+					    &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_start(d.s, session,
+						       HOLDER, "2026-01", NULL,
+						       T0, &id, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_move(d.s, id,
+						      "terms_accepted",
+						      "issuing", NULL, T0, &e),
+			      0);
+	recover(&d, T0 + 5, 1, 0);
+	expect_text(&d, "SELECT state || ':' || failure FROM "
+		    "enrollments", "failed:interrupted", __LINE__);
+	expect_text(&d, "SELECT group_concat(event || ':' || object || "
+		    "':' || outcome || ':' || detail) FROM audit_log WHERE "
+		    "event = 'store_issue_failed'", "store_issue_failed:"
+		    "enrollment:1:failed:interrupted:cause=restart", __LINE__);
+	/* Retryable: failed is where a retry starts. */
+	CU_ASSERT_EQUAL(storage_enrollment_move(d.s, id, "failed",
+						"issuing", NULL, T0 + 6, &e),
+			0);
+	recover(&d, T0 + 7, 1, 0);
+	recover(&d, T0 + 8, 0, 0);
+	db_remove(&d);
+}
+
+static void
+test_timeout_audited(void)
+{
+	char serials[2][STORAGE_SERIAL_HEX + 1];
+	struct test_db d;
+	struct store a;
+	struct err e = { 0 };
+	int n = 0, revoked = -1, erased = -1, timed_out = -1;
+
+	db_open(&d);
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 1, NULL, T0, &a, &e), 0);
+	download(&d, &a);
+	CU_ASSERT_EQUAL_FATAL(storage_deactivate_holder(d.s, HOLDER, 0, T0 + 1,
+							serials, &n, &e), 0);
+	/* A second request whose generation never ends. */
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_start(d.s, a.session, HOLDER,
+						       "2026-01", NULL, T0 + 2,
+						       &a.enrollment, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_enrollment_move(d.s, a.enrollment,
+						      "terms_accepted",
+						      "issuing", NULL, T0 + 2,
+						      &e), 0);
+	CU_ASSERT_EQUAL(storage_housekeeping(d.s, T0 + 100, T0 + 1, 900,
+					     &revoked, &erased, &timed_out,
+					     &e), 0);
+	CU_ASSERT_EQUAL(timed_out, 0);
+	CU_ASSERT_EQUAL(storage_housekeeping(d.s, T0 + 200, T0 + 80, 900,
+					     &revoked, &erased, &timed_out,
+					     &e), 0);
+	CU_ASSERT_EQUAL(timed_out, 1);
+	expect_text(&d, "SELECT state || ':' || failure FROM enrollments "
+		    "WHERE id = 2", "failed:timeout", __LINE__);
+	expect_text(&d, "SELECT outcome || ':' || detail FROM audit_log WHERE "
+		    "event = 'store_issue_failed'", "failed:timeout:"
+		    "cause=timeout", __LINE__);
+	db_remove(&d);
+}
+
+static void
+test_recover_unshown(void)
+{
+	struct test_db d;
+	struct store a, b;
+	struct err e = { 0 };
+
+	db_open(&d);
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 1, NULL, T0, &a, &e), 0);
+	recover(&d, T0 + 5, 0, 1);
+	expect_row(&d, a.serial, "revoked", "-", "5", __LINE__);
+	expect_text(&d, "SELECT count(*) FROM pending_downloads", "0",
+		    __LINE__);
+	expect_text(&d, "SELECT count(*) FROM sessions WHERE enrollment_id IS "
+		    "NOT NULL", "0", __LINE__);
+	expect_text(&d, "SELECT detail FROM audit_log WHERE event = "
+		    "'store_auto_revoked'", "reason=5 cause=restart",
+		    __LINE__);
+	/* A store whose password was shown stays downloadable. */
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 2, NULL, T0 + 10, &b, &e), 0);
+	CU_ASSERT_EQUAL(storage_pending_mark_shown(d.s, b.enrollment, &e), 0);
+	recover(&d, T0 + 15, 0, 0);
+	expect_row(&d, b.serial, "active", "-", "-", __LINE__);
+	download(&d, &b);
+	/* Nothing waits any more: nothing to mark. */
+	CU_ASSERT_EQUAL(storage_pending_mark_shown(d.s, b.enrollment, &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_NOT_FOUND);
+	db_remove(&d);
+}
+
+static void
+test_recover_unshown_renewal(void)
+{
+	struct test_db d;
+	struct store a, b;
+
+	overlap(&d, &a, &b);
+	recover(&d, b.issued_at + 5, 0, 1);
+	expect_row(&d, b.serial, "revoked", "-", "5", __LINE__);
+	expect_row(&d, a.serial, "active", "-", "-", __LINE__);
+	expect_current(&d, a.serial, __LINE__);
+	db_remove(&d);
+}
+
 int
 test_renewal_register(void)
 {
@@ -679,6 +824,14 @@ test_renewal_register(void)
 		  test_reminders_release },
 		{ "reminds only current, downloaded, valid stores",
 		  test_reminders_current_only },
+		{ "at start, a generation left issuing becomes retryable, "
+		  "audited", test_recover_issuing },
+		{ "housekeeping fails a generation past its time, audited",
+		  test_timeout_audited },
+		{ "at start, a store whose password was never shown is "
+		  "revoked; one shown stays", test_recover_unshown },
+		{ "at start, an unshown renewal gives the old store back",
+		  test_recover_unshown_renewal },
 	};
 	CU_pSuite suite = CU_add_suite("renewal", NULL, NULL);
 	size_t i;
