@@ -409,7 +409,12 @@ round_record() {
 # revoke the store that waits, unseen, for ID.
 second_daemon_refused() {
 	_sd_rc=0
-	"$DAEMON" -c "$CONF" >"$WORK/second.log" 2>&1 || _sd_rc=$?
+	# Ports of its own: the same ports would be refused at bind, before
+	# the database lock this proves.
+	cp "$CONF" "$WORK/second.conf"
+	set_conf "$WORK/second.conf" listen "127.0.0.1:$(free_port)"
+	set_conf "$WORK/second.conf" status_listen "127.0.0.1:$(free_port)"
+	"$DAEMON" -c "$WORK/second.conf" >"$WORK/second.log" 2>&1 || _sd_rc=$?
 	check "round $1: a second mycertd on the same database refuses to start ($_sd_rc)" \
 		sh -c '[ "$1" -ne 0 ] && grep -q "another mycertd is using" "$2"' \
 		_ "$_sd_rc" "$WORK/second.log"
