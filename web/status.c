@@ -2,15 +2,16 @@
  * status.c: the plain-HTTP status listener (see status.h).
  *
  * A second libmicrohttpd daemon, with the same limits as the front
- * (connection time, connections in all and per address, header memory,
- * the slow-client guard of httpd.h) and no TLS.  The published files (CRL, CA certificate) are kept in
- * memory and read again only when the file at their path is another one
- * (crl.h renames a new file over the old): each request costs an open and
- * an fstat.  OCSP requests go to ocsp_respond on the request thread: a
- * signature in the token takes about a millisecond, so the thread pool
- * stays responsive without workers.  One log line per request: method,
- * path without query (bounded), status, duration, peer address and, for
- * OCSP, the response status and the certificate status it gave.
+ * (connection time, connections in all and per address, header memory, the
+ * slow-client guard of httpd.h) and no TLS.  The published files (CRL, CA
+ * certificate) are kept in memory and read again only when the file at
+ * their path is another one (crl.h renames a new file over the old): each
+ * request costs an open and an fstat.  OCSP requests go to ocsp_respond on
+ * the request thread: a signature in the token takes about a millisecond,
+ * so the thread pool stays responsive without workers.  One log line per
+ * request: method, path without query (bounded), status, duration, peer
+ * address and, for OCSP, the response status and the certificate status it
+ * gave.
  *
  * Caching, as relying parties and HTTP caches expect it:
  * - CRL: Last-Modified, ETag (both answered with 304), and a short
