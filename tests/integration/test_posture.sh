@@ -63,8 +63,8 @@ TESTSSL_IGNORED="engine_problem cert_revocation DNS_CAArecord cert_chain_of_trus
 # secure_client_renego: the front refuses a client's renegotiation by
 # closing the connection (checked on its own below), but testssl 3.0.8's
 # second try ("R" four times) reads only openssl's exit status, 0 even
-# after "closed": it said VULNERABLE under ASan, where the close comes a
-# little later, and "not vulnerable" on the plain build.
+# after "closed": whether it says VULNERABLE or "not vulnerable" depends
+# on how soon the close comes (both seen here, on the same build).
 
 umask 077
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/posture.XXXXXX")
@@ -383,7 +383,8 @@ for i, f in findings.items():
         continue
     problems.append("%s (%s): %s" % (i, f.get("severity"), f["finding"]))
 vuln = [f for f in findings.values() if "VULNERABLE" in f["finding"]
-        and "not vulnerable" not in f["finding"].lower()]
+        and "not vulnerable" not in f["finding"].lower()
+        and f["id"] not in ignored]
 problems += ["%s: %s" % (f["id"], f["finding"]) for f in vuln]
 print("findings=%d problems=%d" % (len(findings), len(problems)))
 for p in problems:
