@@ -189,7 +189,7 @@ expect "200 connections from one address, default limits: excess refused by clos
 t0=$(date +%s)
 check "after that, the daemon answers a normal client" daemon_alive
 outcome load "wrk -c$CONNECTIONS from 127.0.0.1 for ${DEFAULTS_SECONDS} s with the default max_connections_per_ip = 32" \
-	"$OK answers, all 200, $OTHER other statuses; $SOCKET_ERRORS connections closed at once by the per-address limit (no error page); healthz 200 within $(($(date +%s) - t0)) s after"
+	"$OK answers, all 200, $OTHER other statuses; $SOCKET_ERRORS wrk socket errors: connections over the per-address limit closed at once, no error page; healthz 200 within $(($(date +%s) - t0)) s after"
 stop_daemon
 
 # ---- raised limits: two identical rounds ----------------------------------
