@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """flow.py: the professional's whole flow against a running mycertd.
 
-Run by bench/front.sh with /usr/bin/python3 and its standard library only.
-One person: POST /sso with a signed assertion, the terms, the data check
-with an email address of its own, the one-time code read from the mail
+Run by bench/front.sh with /usr/bin/python3 and its standard library only;
+the client of one person is tests/tools/flowclient.py's.  One person:
+POST /sso with a signed assertion, the terms, the data check with an
+email address of its own, the one-time code read from the mail
 outbox (found by its To: header), the progress page polled every 100 ms,
 the success page with the password, the download of the .p12.  Each
 level runs that many people at once, on as many threads, each with its
@@ -17,234 +18,22 @@ Talks only to the --base address, which must be https://127.0.0.1:PORT.
 The certificate is not verified: it is the bench's own development one.
 """
 import argparse
-import email.parser
-import email.policy
-import html
-import http.client
 import math
 import os
 import re
-import ssl
-import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 
-COOKIE = "__Host-mycert"
-POLL_SECONDS = 0.1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "tools"))
+from flowclient import (Outbox, Person, POLL_SECONDS,  # noqa: E402
+                        context_unverified, mint, p12_opens)
+
 SHOWN_PROBLEMS = 5
 WORKERS = 2                   # the daemon's issuance threads (portal.c)
-CODE_WAIT_SECONDS = 10
-FLOW_LIMIT_SECONDS = 170      # past the daemon's 120 s generation limit
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-PASSWORD_RE = re.compile(r'<p id="password"[^>]*>(.*?)</p>', re.S)
-SPAN_RE = re.compile(r"<span>([^<]*)</span>")
-CODE_RE = re.compile(r"^\s*(\d{6})\s*$", re.M)
 ISSUED_RE = re.compile(r"event=store-issued .*ehealth_id=(\d+) .*"
                        r"total_ms=([0-9.]+)")
-
-
-class FlowError(Exception):
-    """A person's flow stopped: says at which step and why."""
-
-
-class Outbox:
-    """The daemon's mail outbox, indexed by recipient as files appear."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.seen = set()
-        self.codes = {}
-        self.lock = threading.Lock()
-        self.parser = email.parser.BytesParser(policy=email.policy.default)
-
-    def _scan(self):
-        for name in sorted(os.listdir(self.folder)):
-            if not name.endswith(".eml") or name in self.seen:
-                continue
-            with open(os.path.join(self.folder, name), "rb") as f:
-                msg = self.parser.parse(f)
-            self.seen.add(name)
-            body = msg.get_body(preferencelist=("plain",))
-            found = CODE_RE.search(body.get_content() if body else "")
-            if found:
-                self.codes[str(msg["To"]).strip().lower()] = found.group(1)
-
-    def code_for(self, address):
-        """The code mailed to address; waits a little for the file."""
-        deadline = time.monotonic() + CODE_WAIT_SECONDS
-        while True:
-            with self.lock:
-                self._scan()
-                code = self.codes.pop(address.lower(), None)
-            if code is not None:
-                return code
-            if time.monotonic() > deadline:
-                raise FlowError("code: no message to %s in the outbox"
-                                % address)
-            time.sleep(0.02)
-
-
-class Person:
-    """One professional with a browser of sorts: one connection, a
-    cookie, redirects followed."""
-
-    def __init__(self, base, context, sub, address, assertion):
-        url = urllib.parse.urlsplit(base)
-        self.origin = base.rstrip("/")
-        self.host, self.port = url.hostname, url.port
-        self.context = context
-        self.sub, self.address, self.assertion = sub, address, assertion
-        self.conn = None
-        self.cookie = None
-        self.csrf = None
-        self.requests = 0
-        self.reconnects = 0
-        self.times = {}
-        self.password = None
-        self.p12 = None
-        self.error = None
-
-    def _send(self, method, path, form):
-        headers = {"Accept-Language": "fr"}
-        body = None
-        if self.cookie:
-            headers["Cookie"] = "%s=%s" % (COOKIE, self.cookie)
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = self.origin
-        self.conn.request(method, path, body=body, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        self.requests += 1
-        return resp, data
-
-    def request(self, method, path, form=None):
-        """Sends one request; reconnects once if the server had closed an
-        idle connection before a GET."""
-        if self.conn is None:
-            self.conn = http.client.HTTPSConnection(
-                self.host, self.port, context=self.context, timeout=60)
-        try:
-            resp, data = self._send(method, path, form)
-        except (http.client.RemoteDisconnected, BrokenPipeError,
-                ConnectionResetError):
-            if method != "GET":
-                raise
-            self.conn.close()
-            self.reconnects += 1
-            resp, data = self._send(method, path, form)
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie" and value.startswith(COOKIE + "="):
-                v = value.split(";", 1)[0].split("=", 1)[1]
-                self.cookie = v or None
-        found = CSRF_RE.search(data.decode("utf-8", "replace")) \
-            if resp.getheader("Content-Type", "").startswith("text/html") \
-            else None
-        if found:
-            self.csrf = found.group(1)
-        return resp, data
-
-    def browse(self, method, path, form=None, expect=200):
-        """A request and the redirects after it, like a browser."""
-        resp, data = self.request(method, path, form)
-        hops = 0
-        while resp.status in (302, 303) and hops < 5:
-            path = resp.getheader("Location")
-            resp, data = self.request("GET", path)
-            hops += 1
-        if resp.status != expect:
-            raise FlowError("%s %s: status %d at %s" % (method, path,
-                                                        resp.status, path))
-        return resp, data, path
-
-    def run(self, outbox):
-        try:
-            self._flow(outbox)
-        except (FlowError, OSError, http.client.HTTPException) as exc:
-            self.error = "%s: %s" % (type(exc).__name__, exc)
-        finally:
-            if self.conn is not None:
-                self.conn.close()
-
-    def _flow(self, outbox):
-        t = self.times
-        t["start"] = time.monotonic()
-        _, _, where = self.browse("POST", "/sso",
-                                  {"assertion": self.assertion})
-        if where != "/" or self.cookie is None:
-            raise FlowError("sso: not signed in (ended at %s)" % where)
-        self.browse("GET", "/terms")
-        self.browse("POST", "/terms", {"csrf": self.csrf, "accept": "on"})
-        _, _, where = self.browse("POST", "/data", {
-            "csrf": self.csrf, "email": self.address, "action": "validate"})
-        if where != "/code":
-            raise FlowError("data: ended at %s, not /code" % where)
-        t["code_page"] = time.monotonic()
-        code = outbox.code_for(self.address)
-        t["code_read"] = time.monotonic()
-        resp, _ = self.request("POST", "/code",
-                               {"csrf": self.csrf, "code": code})
-        if resp.status != 303 or resp.getheader("Location") != "/progress":
-            raise FlowError("code: status %d, not 303 to /progress"
-                            % resp.status)
-        t["code_accepted"] = time.monotonic()
-        self._wait_issued()
-        t["issued"] = time.monotonic()
-        _, page, _ = self.browse("GET", "/done")
-        found = PASSWORD_RE.search(page.decode("utf-8", "replace"))
-        if not found:
-            raise FlowError("done: no password on the page")
-        self.password = html.unescape("".join(SPAN_RE.findall(
-            found.group(1))))
-        resp, self.p12 = self.request("GET", "/download")
-        t["end"] = time.monotonic()
-        if resp.status != 200 or resp.getheader("Content-Type") != \
-                "application/x-pkcs12":
-            raise FlowError("download: status %d, type %s"
-                            % (resp.status, resp.getheader("Content-Type")))
-
-    def _wait_issued(self):
-        deadline = time.monotonic() + FLOW_LIMIT_SECONDS
-        while time.monotonic() < deadline:
-            resp, data = self.request("GET", "/progress")
-            if resp.status == 303 and resp.getheader("Location") == "/done":
-                return
-            if resp.status != 200:
-                raise FlowError("progress: status %d" % resp.status)
-            if b'action="/retry"' in data:
-                raise FlowError("progress: the generation failed")
-            time.sleep(POLL_SECONDS)
-        raise FlowError("progress: not done after %d s" % FLOW_LIMIT_SECONDS)
-
-
-def mint(devportal, conf, sub):
-    """A fresh doctor's assertion for eHealthID sub."""
-    out = subprocess.run([devportal, "-c", conf, "--persona", "doctor",
-                          "--sub", sub], check=True, capture_output=True,
-                         text=True)
-    return out.stdout.strip()
-
-
-def p12_opens(person):
-    """Opens the .p12 with its password (in the environment, not argv):
-    None when a key and a certificate came out, else what went wrong."""
-    if person.p12 is None or not person.password:
-        return "nothing downloaded"
-    env = dict(os.environ, MYCERT_BENCH_P12_PASSWORD=person.password)
-    out = subprocess.run(["openssl", "pkcs12", "-nodes",
-                          "-passin", "env:MYCERT_BENCH_P12_PASSWORD"],
-                         input=person.p12, capture_output=True, env=env)
-    text = out.stdout
-    ok = out.returncode == 0 and b"PRIVATE KEY-----" in text and \
-        b"BEGIN CERTIFICATE" in text
-    if not ok:
-        lines = out.stderr.decode("utf-8", "replace").strip().splitlines()
-        return "openssl pkcs12: %s" % (lines[0] if lines else
-                                       "no key or no certificate")
-    return None
 
 
 def pct(values, p):
@@ -366,9 +155,7 @@ def main():
     if not args.base.startswith("https://127.0.0.1:"):
         sys.exit("flow.py: --base must be https://127.0.0.1:PORT")
     levels = [int(x) for x in args.levels.split(",")]
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    context = context_unverified()
     outbox = Outbox(args.outbox)
 
     key_type = "?"

@@ -2,15 +2,16 @@
  * status.c: the plain-HTTP status listener (see status.h).
  *
  * A second libmicrohttpd daemon, with the same limits as the front
- * (connection time, connections in all and per address, header memory)
- * and no TLS.  The published files (CRL, CA certificate) are kept in
- * memory and read again only when the file at their path is another one
- * (crl.h renames a new file over the old): each request costs an open and
- * an fstat.  OCSP requests go to ocsp_respond on the request thread: a
- * signature in the token takes about a millisecond, so the thread pool
- * stays responsive without workers.  One log line per request: method,
- * path without query (bounded), status, duration, peer address and, for
- * OCSP, the response status and the certificate status it gave.
+ * (connection time, connections in all and per address, header memory, the
+ * slow-client guard of httpd.h) and no TLS.  The published files (CRL, CA
+ * certificate) are kept in memory and read again only when the file at
+ * their path is another one (crl.h renames a new file over the old): each
+ * request costs an open and an fstat.  OCSP requests go to ocsp_respond on
+ * the request thread: a signature in the token takes about a millisecond,
+ * so the thread pool stays responsive without workers.  One log line per
+ * request: method, path without query (bounded), status, duration, peer
+ * address and, for OCSP, the response status and the certificate status it
+ * gave.
  *
  * Caching, as relying parties and HTTP caches expect it:
  * - CRL: Last-Modified, ETag (both answered with 304), and a short
@@ -123,6 +124,7 @@ struct status_server {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	int locks_ready;
+	struct httpd_guard *guard;	/* cuts slow clients */
 };
 
 /* One request, from its URI to its completion. */
@@ -459,7 +461,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct status_server *s = cls;
 	struct request *rq = *con_cls;
 
-	(void)conn;
+	httpd_guard_request_ended(conn);
 	if (rq == NULL) {
 		return;
 	}
@@ -492,6 +494,7 @@ send_response(struct MHD_Connection *conn, struct request *rq,
 	size_t i;
 	int bad = resp == NULL;
 
+	httpd_guard_request_whole(conn);	/* refusals come early */
 	for (i = 0; !bad && i < FIXED_HEADERS; i++) {
 		bad = add_header(resp, fixed_headers[i][0],
 				 fixed_headers[i][1]) != 0;
@@ -915,6 +918,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	/* The client has said all it will: from here the time is ours. */
+	httpd_guard_request_whole(conn);
 	if (rq->too_large) {
 		return send_error(conn, rq, 413, NULL, "body-too-large");
 	}
@@ -953,7 +958,20 @@ status_free(struct status_server *s)
 	free(s->ca.url_path);
 	free(s->ocsp_path);
 	dbpool_close(s->dbs);
+	httpd_guard_free(s->guard);
 	free(s);
+}
+
+static int
+start_guard(struct status_server *s, struct err *e)
+{
+	if (httpd_guard_new(s->cfg->connection_timeout_seconds,
+			    "status_slow_clients_cut", &s->guard) != 0) {
+		return err_set(e, ERR_INTERNAL, "cannot start the slow-client "
+			       "guard of the status listener: out of memory "
+			       "or threads");
+	}
+	return 0;
 }
 
 static int
@@ -980,6 +998,7 @@ start_daemon(struct status_server *s, int fd, struct err *e)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, httpd_guard_notify, s->guard,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		return err_set(e, ERR_CONFIG, "cannot serve plain HTTP on "
@@ -1012,7 +1031,8 @@ status_start(const struct status_params *p, struct status_server **out,
 	s->locks_ready = 1;
 	if (parse_listen(s->cfg->status_listen, s, e) != 0 ||
 	    routes_setup(s, e) != 0 ||
-	    dbpool_open(s->cfg->database, 0, &s->dbs, e) != 0) {
+	    dbpool_open(s->cfg->database, 0, &s->dbs, e) != 0 ||
+	    start_guard(s, e) != 0) {
 		close(p->listen_fd);
 		status_free(s);
 		return -1;

@@ -5,7 +5,9 @@
  * (the routes and pages know nothing of it).  It binds the configured
  * address with TLS 1.2/1.3 only, sets every limit that libmicrohttpd
  * leaves open by default (connection time, connections in all and per
- * address, header memory), accepts only urlencoded POST bodies up to
+ * address, header memory), cuts clients too slow to send a request
+ * (httpd.h's guard: libmicrohttpd's timeout counts idle time only),
+ * accepts only urlencoded POST bodies up to
  * max_body_bytes, hands each request to routes.c, sends the reply with
  * the security headers, and logs one line per request: method, path
  * without query, status, duration and peer address, never a cookie, a
@@ -39,9 +41,15 @@
 /* SECURE256 alone would put P-384 first: every TLS 1.3 client offering
  * X25519 would get a HelloRetryRequest and a key exchange ~20 times
  * slower (make bench saw 7-14 times fewer new connections per second than
- * nginx).  The group order below keeps the suites and fixes that. */
+ * nginx).  The group order below keeps the suites and fixes that.
+ * SECURE128 also brings TLS 1.2 suites that testssl rates obsolete:
+ * CBC with HMAC-SHA1 (Lucky13; offered with this very certificate) and,
+ * with an RSA certificate, RSA key transport (no forward secrecy, ROBOT).
+ * Only AEAD suites over ECDHE remain; every TLS 1.2 client of the last
+ * ten years has them. */
 #define TLS_PRIORITIES \
 	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-MAC-ALL:+AEAD:" \
 	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
 	"%SERVER_PRECEDENCE"
 #define TLS_FILE_MAX (64 * 1024)
@@ -72,6 +80,7 @@ static const char *const security_headers[][2] = {
 struct web {
 	struct MHD_Daemon *daemon;
 	struct routes *routes;
+	struct httpd_guard *guard;	/* cuts slow clients */
 	char *tls_key;			/* PEM, wiped at stop */
 	size_t tls_key_len;
 	char *tls_cert;
@@ -286,7 +295,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct web *w = cls;
 	struct request *rq = *con_cls;
 
-	(void)conn;
+	httpd_guard_request_ended(conn);
 	if (rq == NULL) {
 		return;
 	}
@@ -426,6 +435,8 @@ answer(struct MHD_Connection *conn, struct request *rq, unsigned status)
 	enum MHD_Result rc;
 	char path[URI_MAX + 1];
 
+	/* The client has said all it will: from here the time is ours. */
+	httpd_guard_request_whole(conn);
 	fill_request(conn, rq, &req, path, sizeof(path));
 	if (status == 0) {
 		routes_handle(rq->w->routes, &req, &reply);
@@ -558,6 +569,7 @@ web_free(struct web *w)
 	}
 	free(w->tls_cert);
 	routes_free(w->routes);
+	httpd_guard_free(w->guard);
 	free(w);
 }
 
@@ -588,6 +600,7 @@ start_daemon(struct web *w, const struct config *cfg, int ipv6, int fd,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_NOTIFY_CONNECTION, httpd_guard_notify, w->guard,
 		MHD_OPTION_END);
 	if (w->daemon == NULL) {
 		return err_set(e, ERR_CONFIG, "cannot serve HTTPS on %s: the "
@@ -636,6 +649,12 @@ web_start(const struct web_params *p, struct web **out, struct err *e)
 	}
 	if (routes_new(cfg, p->portal, cfg->dev_portal ? p->dev_portal_key :
 		       NULL, &w->routes, e) != 0) {
+		goto fail;
+	}
+	if (httpd_guard_new(cfg->connection_timeout_seconds,
+			    "slow_clients_cut", &w->guard) != 0) {
+		err_set(e, ERR_INTERNAL, "cannot start the slow-client guard "
+			"of the front: out of memory or threads");
 		goto fail;
 	}
 	if (start_daemon(w, cfg, ipv6, p->listen_fd, e) != 0) {
