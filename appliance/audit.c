@@ -32,7 +32,9 @@ static const struct {
 	  "holder, key_type, channel)" },
 	{ "store_issue_failed", "generation failed or timed out; nothing "
 	  "was issued" },
-	{ "store_downloaded", "the .p12 was downloaded (and erased)" },
+	{ "store_downloaded", "the .p12 was first sent whole to the session "
+	  "that made it; it stays for that session until saved or the "
+	  "window closes" },
 	{ "store_auto_revoked", "a store never downloaded was revoked when "
 	  "its window closed" },
 	{ "store_deactivated", "the holder deactivated a store" },

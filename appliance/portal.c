@@ -1345,16 +1345,13 @@ portal_take_password(struct portal *p, const char *session_id,
 int
 portal_download(struct portal *p, const char *session_id,
 		unsigned char **p12, size_t *len, char filename[64],
-		struct err *e)
+		struct portal_delivery *d, struct err *e)
 {
-	char object[40];
-	struct note n;
-	int rc;
-	char serial[STORAGE_SERIAL_HEX + 1];
 	struct ctx c;
 
 	*p12 = NULL;
 	*len = 0;
+	memset(d, 0, sizeof(*d));
 	if (load(p, session_id, &c, e) != 0) {
 		return -1;
 	}
@@ -1362,18 +1359,81 @@ portal_download(struct portal *p, const char *session_id,
 		return err_set(e, ERR_NOT_FOUND, "no store waits for this "
 			       "session");
 	}
-	snprintf(object, sizeof(object), "enrollment:%lld", c.en.id);
-	note(c.db, &n, c.s.ehealth_id, "store_downloaded", object, "ok", "",
-	     "");
-	rc = storage_pending_take(c.db, c.en.id, c.hash, c.now, p12, len,
-				  serial, e);
-	storage_audit_next(c.db, NULL);
-	if (rc != 0) {
+	if (storage_pending_read(c.db, c.en.id, c.hash, c.now, p12, len,
+				 d->serial, e) != 0) {
 		return -1;
 	}
+	d->enrollment_id = c.en.id;
+	snprintf(d->ehealth_id, sizeof(d->ehealth_id), "%s", c.s.ehealth_id);
 	snprintf(filename, 64, "mycert-%s.p12", c.s.ehealth_id);
-	log_event("info", "store-downloaded", "serial=%s ehealth_id=%s",
-		  serial, c.s.ehealth_id);
+	return 0;
+}
+
+void
+portal_download_done(struct portal *p, const struct portal_delivery *d,
+		     int sent)
+{
+	struct storage *db = NULL;
+	char object[40];
+	struct err e = { 0 };
+	struct note n;
+	int first = 0;
+
+	if (!sent) {
+		/* Nothing is consumed: the same session may try again
+		 * inside the window. */
+		log_event("warn", "download-cut", "serial=%s ehealth_id=%s",
+			  d->serial, d->ehealth_id);
+		return;
+	}
+	snprintf(object, sizeof(object), "enrollment:%lld", d->enrollment_id);
+	if (get_db(p, &db, &e) != 0) {
+		goto failed;
+	}
+	note(db, &n, d->ehealth_id, "store_downloaded", object, "ok", "", "");
+	if (storage_pending_sent(db, d->enrollment_id, d->serial, time(NULL),
+				 &first, &e) != 0) {
+		storage_audit_next(db, NULL);
+		if (e.code == ERR_NOT_FOUND) {
+			/* Saved or its window closed while it was sent. */
+			log_event("info", "store-sent", "serial=%s "
+				  "ehealth_id=%s erased=1", d->serial,
+				  d->ehealth_id);
+			return;
+		}
+		goto failed;
+	}
+	storage_audit_next(db, NULL);
+	log_event("info", first ? "store-downloaded" : "store-sent-again",
+		  "serial=%s ehealth_id=%s", d->serial, d->ehealth_id);
+	return;
+failed:
+	/* The holder got the file; only the record is missing, so the
+	 * window's end would revoke the store: say so to the officers. */
+	log_event("error", "download-record-failed", "serial=%s ehealth_id=%s "
+		  "error=%s detail=\"%s\"", d->serial, d->ehealth_id,
+		  err_code_name(e.code), e.msg);
+}
+
+int
+portal_download_saved(struct portal *p, const char *session_id,
+		      struct err *e)
+{
+	char serial[STORAGE_SERIAL_HEX + 1];
+	struct ctx c;
+
+	if (load(p, session_id, &c, e) != 0) {
+		return -1;
+	}
+	if (!in_state(&c, "issued")) {
+		return err_set(e, ERR_NOT_FOUND, "no store waits for this "
+			       "session");
+	}
+	if (storage_pending_saved(c.db, c.en.id, c.hash, serial, e) != 0) {
+		return -1;
+	}
+	log_event("info", "store-erased", "serial=%s ehealth_id=%s "
+		  "cause=saved", serial, c.s.ehealth_id);
 	return 0;
 }
 

@@ -180,12 +180,38 @@ int portal_retry(struct portal *p, const char *session_id, struct err *e)
 int portal_take_password(struct portal *p, const char *session_id,
 			 char out[PASSWORD_BUF], struct err *e) MUST_CHECK;
 
+/* What portal_download_done needs to know of a download under way. */
+struct portal_delivery {
+	long long enrollment_id;
+	char serial[STORAGE_SERIAL_HEX + 1];
+	char ehealth_id[32];
+};
+
 /* Step 7: the .p12, only for the session that generated it and only
- * inside the download window (ERR_NOT_FOUND, ERR_EXPIRED).  *p12 is
- * malloc'd; the caller frees it.  filename is "mycert-<eHealthID>.p12". */
+ * inside the download window (ERR_NOT_FOUND, ERR_EXPIRED).  Nothing is
+ * consumed here: call portal_download_done when the reply's fate is
+ * known.  *p12 is malloc'd; the caller frees it.  filename is
+ * "mycert-<eHealthID>.p12". */
 int portal_download(struct portal *p, const char *session_id,
 		    unsigned char **p12, size_t *len, char filename[64],
-		    struct err *e) MUST_CHECK;
+		    struct portal_delivery *d, struct err *e) MUST_CHECK;
+
+/* The reply of portal_download ended: sent is 1 when the whole body was
+ * handed to the connection.  The first whole send records the store
+ * downloaded (audit store_downloaded): from then on it is not revoked at
+ * its window's end.  The file stays for the same session until the
+ * holder says it is saved (portal_download_saved) or the window closes:
+ * "sent whole" means written to the socket, not received, so a cut-off
+ * transfer (seen here even after a whole send) can be tried again.  Any
+ * other end is logged as download-cut and changes nothing. */
+void portal_download_done(struct portal *p, const struct portal_delivery *d,
+			  int sent);
+
+/* The holder says the file is saved: the .p12 is erased at once.
+ * ERR_WRONG_STEP when it was never sent whole, ERR_NOT_FOUND when it is
+ * gone or not this session's. */
+int portal_download_saved(struct portal *p, const char *session_id,
+			  struct err *e) MUST_CHECK;
 
 /* RFC 5280 reasons a holder may give when deactivating. */
 #define PORTAL_REASON_UNSPECIFIED 0

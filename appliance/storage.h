@@ -226,13 +226,30 @@ int storage_record_web_issuance(struct storage *s, long long enrollment_id,
 				time_t window_until, struct err *e) MUST_CHECK;
 
 /* The .p12 waiting for enrollment_id, only for session_hash and only
- * before its window ends (ERR_NOT_FOUND, ERR_EXPIRED).  It is erased
- * from the database in the same transaction: a store is downloaded once.
+ * before its window ends (ERR_NOT_FOUND, ERR_EXPIRED).  Nothing changes:
+ * the store is recorded downloaded only once it was sent whole
+ * (storage_pending_sent), so a transfer cut off can be tried again.
  * *p12 is malloc'd. */
-int storage_pending_take(struct storage *s, long long enrollment_id,
+int storage_pending_read(struct storage *s, long long enrollment_id,
 			 const char *session_hash, time_t now,
 			 unsigned char **p12, size_t *len, char *serial,
 			 struct err *e) MUST_CHECK;
+
+/* The .p12 of enrollment_id (serial) was sent whole: records the first
+ * such time as downloaded_at, with the audit entry staged by
+ * storage_audit_next, in one transaction; *first is 1 then.  A later
+ * send (*first 0) changes nothing and drops the staged entry.
+ * ERR_NOT_FOUND when the row was erased meanwhile. */
+int storage_pending_sent(struct storage *s, long long enrollment_id,
+			 const char *serial, time_t now, int *first,
+			 struct err *e) MUST_CHECK;
+
+/* The holder says the file is saved: erases the .p12 of enrollment_id
+ * for session_hash, only once it was sent whole (ERR_WRONG_STEP before,
+ * ERR_NOT_FOUND when it is gone or not this session's). */
+int storage_pending_saved(struct storage *s, long long enrollment_id,
+			  const char *session_hash, char *serial,
+			  struct err *e) MUST_CHECK;
 
 /* Records that the password of the .p12 waiting for enrollment_id is
  * being shown (call it before showing it): after a restart the store

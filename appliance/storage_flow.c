@@ -559,18 +559,8 @@ storage_pending_mark_shown(struct storage *s, long long enrollment_id,
 	return 0;
 }
 
-/* A fetched store is erased at once (secure_delete overwrites it): it
- * can be downloaded once. */
-static int
-erase_downloaded(struct storage *s, long long enrollment_id, struct err *e)
-{
-	return storage_run(s, "erasing the downloaded store", e,
-			   "DELETE FROM pending_downloads WHERE enrollment_id "
-			   "= ?1", "i", enrollment_id);
-}
-
 int
-storage_pending_take(struct storage *s, long long enrollment_id,
+storage_pending_read(struct storage *s, long long enrollment_id,
 		     const char *session_hash, time_t now, unsigned char **p12,
 		     size_t *len, char *serial, struct err *e)
 {
@@ -579,13 +569,10 @@ storage_pending_take(struct storage *s, long long enrollment_id,
 
 	*p12 = NULL;
 	*len = 0;
-	if (storage_begin(s, e) != 0) {
-		return -1;
-	}
 	if (storage_prepare(s, "SELECT serial, session_hash, p12, expires_at "
 			    "FROM pending_downloads WHERE enrollment_id = ?1",
 			    &st, e) != 0) {
-		goto out;
+		return -1;
 	}
 	sqlite3_bind_int64(st, 1, enrollment_id);
 	row = step_row(s, st, "reading the store", e);
@@ -603,27 +590,116 @@ storage_pending_take(struct storage *s, long long enrollment_id,
 	}
 	copy_column(serial, STORAGE_SERIAL_HEX + 1, st, 0);
 	*len = (size_t)sqlite3_column_bytes(st, 2);
-	*p12 = malloc(*len);
+	*p12 = malloc(*len > 0 ? *len : 1);
 	if (*p12 == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
+		*len = 0;
 		goto out;
 	}
 	memcpy(*p12, sqlite3_column_blob(st, 2), *len);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (erase_downloaded(s, enrollment_id, e) != 0) {
-		goto out;
-	}
-	rc = storage_commit(s, e);
+	rc = 0;
 out:
 	sqlite3_finalize(st);
-	if (rc != 0) {
-		storage_rollback(s);
-		free(*p12);
-		*p12 = NULL;
-		*len = 0;
-	}
 	return rc;
+}
+
+int
+storage_pending_sent(struct storage *s, long long enrollment_id,
+		     const char *serial, time_t now, int *first,
+		     struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row;
+
+	*first = 0;
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (storage_prepare(s, "SELECT downloaded_at IS NULL FROM "
+			    "pending_downloads WHERE enrollment_id = ?1 AND "
+			    "serial = ?2", &st, e) != 0) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, enrollment_id);
+	bind_text(st, 2, serial);
+	row = step_row(s, st, "reading the pending download", e);
+	if (row == 1) {
+		*first = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (row < 0) {
+		goto fail;
+	}
+	if (row == 0) {
+		err_set(e, ERR_NOT_FOUND, "the store of enrollment %lld was "
+			"erased meanwhile", enrollment_id);
+		goto fail;
+	}
+	if (!*first) {
+		storage_audit_next(s, NULL);	/* downloaded already */
+		storage_rollback(s);
+		return 0;
+	}
+	if (storage_run(s, "recording the download", e, "UPDATE "
+			"pending_downloads SET downloaded_at = ?1 WHERE "
+			"enrollment_id = ?2", "ii", (long long)now,
+			enrollment_id) != 0) {
+		goto fail;
+	}
+	return storage_commit(s, e);
+fail:
+	storage_rollback(s);
+	*first = 0;
+	return -1;
+}
+
+int
+storage_pending_saved(struct storage *s, long long enrollment_id,
+		      const char *session_hash, char *serial, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int row, sent = 0;
+
+	serial[0] = '\0';
+	if (storage_begin(s, e) != 0) {
+		return -1;
+	}
+	if (storage_prepare(s, "SELECT serial, downloaded_at IS NOT NULL FROM "
+			    "pending_downloads WHERE enrollment_id = ?1 AND "
+			    "session_hash = ?2", &st, e) != 0) {
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, enrollment_id);
+	bind_text(st, 2, session_hash);
+	row = step_row(s, st, "reading the pending download", e);
+	if (row == 1) {
+		copy_column(serial, STORAGE_SERIAL_HEX + 1, st, 0);
+		sent = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (row < 0) {
+		goto fail;
+	}
+	if (row == 0) {
+		err_set(e, ERR_NOT_FOUND, "no store waits for this session");
+		goto fail;
+	}
+	if (!sent) {
+		err_set(e, ERR_WRONG_STEP, "the file was never sent whole: "
+			"download it first");
+		goto fail;
+	}
+	/* secure_delete overwrites the erased blob. */
+	if (storage_run(s, "erasing the saved store", e, "DELETE FROM "
+			"pending_downloads WHERE enrollment_id = ?1", "i",
+			enrollment_id) != 0) {
+		goto fail;
+	}
+	return storage_commit(s, e);
+fail:
+	storage_rollback(s);
+	serial[0] = '\0';
+	return -1;
 }
 
 int
@@ -667,7 +743,12 @@ revoke_row(struct storage *s, const char *serial, int reason, time_t now,
 		return err_set(e, ERR_WRONG_STEP, "certificate %s is not "
 			       "active", serial);
 	}
-	return 0;
+	/* A revoked store's .p12 is of no use to anyone: erased with the
+	 * revocation, even inside its download window (a file sent whole
+	 * stays until then, see storage_pending_sent). */
+	return storage_run(s, "erasing the revoked store's file", e,
+			   "DELETE FROM pending_downloads WHERE serial = ?1",
+			   "t", serial);
 }
 
 /* After the revocation of serial: when it was the holder's current
@@ -795,8 +876,9 @@ storage_download_pending(struct storage *s, const char *serial, int *pending,
 	int row;
 
 	*pending = 0;
+	/* Sent whole once counts as downloaded (storage_pending_sent). */
 	if (storage_prepare(s, "SELECT 1 FROM pending_downloads WHERE serial "
-			    "= ?1", &st, e) != 0) {
+			    "= ?1 AND downloaded_at IS NULL", &st, e) != 0) {
 		return -1;
 	}
 	bind_text(st, 1, serial);
@@ -895,7 +977,8 @@ storage_renewal_grace(struct storage *s, time_t now, time_t grace_seconds,
 			    "WHERE o.status = 'active' AND o.not_after > ?1 "
 			    "AND n.status = 'active' AND n.issued_at <= ?1 - "
 			    "?2 AND NOT EXISTS (SELECT 1 FROM "
-			    "pending_downloads p WHERE p.serial = n.serial) "
+			    "pending_downloads p WHERE p.serial = n.serial "
+			    "AND p.downloaded_at IS NULL) "
 			    "ORDER BY n.issued_at LIMIT 1", &st, e) != 0) {
 		goto fail;
 	}
@@ -942,7 +1025,8 @@ find_reminder(struct storage *s, time_t now, const unsigned *points,
 			    "AND c.superseded_by IS NULL AND c.not_after > ?1 "
 			    "AND c.not_after - ?1 <= ?2 * 86400 AND NOT EXISTS "
 			    "(SELECT 1 FROM pending_downloads p WHERE "
-			    "p.serial = c.serial)) AS x WHERE x.due IS NOT "
+			    "p.serial = c.serial AND p.downloaded_at IS "
+			    "NULL)) AS x WHERE x.due IS NOT "
 			    "NULL AND NOT EXISTS (SELECT 1 FROM reminders r "
 			    "WHERE r.serial = x.serial AND r.days_before = "
 			    "x.due) ORDER BY x.not_after LIMIT 1", &st,
@@ -1273,7 +1357,7 @@ storage_recover_interrupted(struct storage *s, time_t now, int *failed,
 	for (;;) {
 		if (storage_prepare(s, "SELECT enrollment_id, serial FROM "
 				    "pending_downloads WHERE password_shown = "
-				    "0 ORDER BY enrollment_id LIMIT 1", &st,
+				    "0 AND downloaded_at IS NULL ORDER BY enrollment_id LIMIT 1", &st,
 				    e) != 0) {
 			return -1;
 		}

@@ -658,6 +658,19 @@ static const struct text texts[I18N_ID_COUNT] = {
 		"Le fichier n’est plus disponible au téléchargement.",
 		"The file is no longer available for download.",
 		"Die Datei steht nicht mehr zum Download bereit." },
+	[I18N_DOWNLOAD_RETRY] = {
+		"Si le téléchargement a été interrompu, recommencez. Quand "
+		"le fichier est bien enregistré, confirmez-le : il est alors "
+		"effacé de mycert.",
+		"If the download was interrupted, download again. Once the "
+		"file is safely saved, confirm it: it is then erased from "
+		"mycert.",
+		"Falls der Download unterbrochen wurde, laden Sie die Datei "
+		"erneut herunter. Sobald sie sicher gespeichert ist, "
+		"bestätigen Sie es: Dann wird sie aus mycert gelöscht." },
+	[I18N_DOWNLOAD_SAVED] = {
+		"J’ai enregistré le fichier", "I have saved the file",
+		"Ich habe die Datei gespeichert" },
 
 	/* deactivation */
 	[I18N_DEACT_TITLE] = {

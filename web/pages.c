@@ -843,6 +843,7 @@ download_part(const struct pages_ctx *c, const struct portal_session *s,
 	html_raw(h, "<p>");
 	html_subst(h, T(I18N_DOWNLOAD_UNTIL), until);
 	html_raw(h, "</p>\n");
+	paragraph(h, NULL, T(I18N_DOWNLOAD_RETRY));
 }
 
 void
@@ -885,6 +886,10 @@ pages_done(const struct pages_ctx *c, const struct portal_session *s,
 	}
 	link_button(out, "btn btn-secondary", "/", T(I18N_BACK_HOME));
 	html_raw(out, "</div>\n");
+	if (s->download_ready) {
+		post_button(c, out, "/download/saved", "btn btn-secondary",
+			    T(I18N_DOWNLOAD_SAVED));
+	}
 	if (s->renewing) {
 		paragraph(out, NULL, T(I18N_DONE_RENEWED));
 	}

@@ -577,20 +577,44 @@ plain_filename(const char *name)
 	return i > 0;
 }
 
+/* The fate of a download, reported by web.c at the request's end. */
+struct delivery {
+	struct portal *portal;
+	struct portal_delivery d;
+};
+
+static void
+download_done(void *cls, int sent)
+{
+	struct delivery *dl = cls;
+
+	portal_download_done(dl->portal, &dl->d, sent);
+	free(dl);
+}
+
 static void
 get_download(struct call *c)
 {
 	unsigned char *p12 = NULL;
+	struct delivery *dl;
 	char filename[64];
 	struct err e = { 0 };
 	size_t len = 0;
 
 	memset(filename, 0, sizeof(filename));
+	dl = calloc(1, sizeof(*dl));
+	if (dl == NULL) {
+		err_set(&e, ERR_INTERNAL, "out of memory");
+		portal_failed(c, "download", &e);
+		return;
+	}
+	dl->portal = c->r->portal;
 	if (portal_download(c->r->portal, c->sid, &p12, &len, filename,
-			    &e) != 0) {
+			    &dl->d, &e) != 0) {
+		free(dl);
 		if (e.code == ERR_NOT_FOUND || e.code == ERR_EXPIRED) {
 			/* One explanation and one status for both: the file
-			 * is gone (fetched, erased, or never this session's). */
+			 * is gone (saved, erased, or never this session's). */
 			reply_error(c, 410);
 			c->out->error = err_code_name(e.code);
 			return;
@@ -606,6 +630,35 @@ get_download(struct call *c)
 	snprintf(c->out->disposition, sizeof(c->out->disposition),
 		 "attachment; filename=\"%s\"",
 		 plain_filename(filename) ? filename : "mycert.p12");
+	if (strcmp(c->rq->method, "HEAD") == 0) {
+		free(dl);	/* no body goes out: nothing to record */
+		return;
+	}
+	/* Recorded downloaded only once written whole (web.c, on
+	 * libmicrohttpd's completion): a transfer cut off before that
+	 * consumes nothing.  Parallel downloads by the same session are
+	 * allowed: the first whole one is recorded (storage_pending_sent),
+	 * and no in-flight lock can hold a flaky holder's retry out. */
+	c->out->on_done = download_done;
+	c->out->done_cls = dl;
+}
+
+/* "I have saved the file": erases the .p12 at once. */
+static void
+post_download_saved(struct call *c)
+{
+	struct err e = { 0 };
+
+	if (portal_download_saved(c->r->portal, c->sid, &e) != 0 &&
+	    e.code != ERR_NOT_FOUND) {
+		if (e.code == ERR_WRONG_STEP) {
+			redirect(c, "/done");	/* not sent yet: try again */
+			return;
+		}
+		portal_failed(c, "download_saved", &e);
+		return;
+	}
+	redirect(c, "/done");
 }
 
 static void
@@ -1015,6 +1068,8 @@ static const struct route table[] = {
 	{ "POST", "/retry", SESSION, STEP(PORTAL_STEP_FAILED), post_retry },
 	{ "GET", "/done", SESSION, STEP(PORTAL_STEP_ISSUED), get_done },
 	{ "GET", "/download", SESSION, ANY_STEP, get_download },
+	{ "POST", "/download/saved", SESSION, STEP(PORTAL_STEP_ISSUED),
+	  post_download_saved },
 	{ "GET", "/deactivate", SESSION, AT_HOME, get_deactivate },
 	{ "POST", "/deactivate", SESSION, AT_HOME, post_deactivate },
 	{ "GET", "/renew", SESSION, AT_HOME, get_renew },
@@ -1220,6 +1275,11 @@ routes_reply_free(struct routes_reply *out)
 	out->body = NULL;
 	out->body_len = 0;
 	out->static_body = NULL;
+	if (out->on_done != NULL) {
+		out->on_done(out->done_cls, 0);
+	}
+	out->on_done = NULL;
+	out->done_cls = NULL;
 }
 
 static void

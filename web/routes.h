@@ -50,6 +50,13 @@ struct routes_reply {
 	const char *allow;
 	char disposition[96];
 	const char *error;		/* short name for the request log */
+	/* Called exactly once when the reply's fate is known (then cleared):
+	 * sent is 1 when its whole body was written to the connection.  A
+	 * one-time resource is consumed there, never when the reply is
+	 * built.  web.c calls it at the request's end; routes_reply_free
+	 * calls it with 0 for a reply never queued. */
+	void (*on_done)(void *done_cls, int sent);
+	void *done_cls;
 };
 
 struct routes;
@@ -72,7 +79,8 @@ void routes_handle(const struct routes *r, const struct routes_request *rq,
 void routes_error(const struct routes *r, const struct routes_request *rq,
 		  unsigned status, struct routes_reply *out);
 
-/* Wipes and frees the reply's body. */
+/* Wipes and frees the reply's body; a reply still holding on_done was
+ * never sent: on_done(done_cls, 0). */
 void routes_reply_free(struct routes_reply *out);
 
 #endif

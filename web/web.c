@@ -108,6 +108,8 @@ struct request {
 	char *body;
 	size_t body_len;
 	int too_large;
+	void (*on_done)(void *, int);	/* the reply's, see routes.h */
+	void *done_cls;
 };
 
 /* A reply body handed to libmicrohttpd: wiped when it is done with it. */
@@ -300,6 +302,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	log_request(rq, toe);
+	if (rq->on_done != NULL) {
+		/* COMPLETED_OK means libmicrohttpd wrote the whole reply to
+		 * the socket (TLS records included), not that the client
+		 * read it: a small body sits in the kernel's send buffer at
+		 * once, so a client that hangs up after the headers still
+		 * ends here with COMPLETED_OK.  Anything else (timeout,
+		 * error, client abort, shutdown) means the body surely did
+		 * not all go out. */
+		rq->on_done(rq->done_cls,
+			    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		rq->on_done = NULL;
+	}
 	if (rq->body != NULL) {
 		secret_wipe(rq->body, rq->body_len);
 		free(rq->body);
@@ -458,6 +472,12 @@ answer(struct MHD_Connection *conn, struct request *rq, unsigned status)
 	rq->error = reply.error;
 	rc = MHD_queue_response(conn, reply.status, resp);
 	MHD_destroy_response(resp);
+	if (rc == MHD_YES) {
+		/* Its fate is told at the request's end (on_completed). */
+		rq->on_done = reply.on_done;
+		rq->done_cls = reply.done_cls;
+		reply.on_done = NULL;
+	}
 	routes_reply_free(&reply);
 	return rc;
 }

@@ -267,8 +267,9 @@ check "the success page shows the password (20 characters, in groups)" \
 		printf "%s" "$PW" | grep -Eqx "[2-9A-Za-z]{20}" &&
 		grep -q "<span>[2-9A-Za-z]\{4\}</span><span>" "$2"' _ \
 	"$WEB_STATUS" "$WEB_BODY"
-check "the success page offers the download and the copy button" \
+check "the success page offers the download, 'I have saved the file' and the copy button" \
 	sh -c 'grep -qF "href=\"/download\"" "$1" && grep -qF "id=\"copy\"" "$1" &&
+		grep -qF "action=\"/download/saved\"" "$1" &&
 		grep -qF "/static/copy.js" "$1"' _ "$WEB_BODY"
 
 # --- the download and the store ---------------------------------------------

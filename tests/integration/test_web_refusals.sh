@@ -7,12 +7,16 @@
 #   A  the default limits (assertions_per_minute raised: this test signs
 #      in a lot): refused assertions, access conditions, CSRF and Origin,
 #      code lockout, re-send limit, download from another session, a
-#      second request while a store is active, deactivation without the
-#      tick, oversized bodies, HTML in names, pages without a session;
+#      download cut off after its headers (the same session can download
+#      again; "I have saved the file" erases it), a second request while
+#      a store is active, deactivation without the tick, oversized
+#      bodies, HTML in names, pages without a session;
 #   B  code_ttl_seconds = 30, download_window_seconds = 10 and
 #      assertions_per_minute = 5, for the expired code, the closed
-#      download window and the assertion rate limit.  B's clocks run while
-#      A's checks do, so the whole test waits about 30 s once.
+#      download window (a store cut off then downloaded stays active, one
+#      never downloaded is revoked) and the assertion rate limit.  B's
+#      clocks run while A's checks do, so the whole test waits about 30 s
+#      once.
 # Where a refusal must change nothing, the check compares db_fingerprint
 # before and after (the session is used just before, so that its idle
 # timer is not what changes).  Prints "N passed, N failed".
@@ -143,6 +147,41 @@ other_code() {
 sql() {
 	sqlite3 "$DB" "$1"
 }
+# cut_download JAR: GET /download as the browser JAR over TLS, reads the
+# answer up to the end of its headers, then hangs up without reading the
+# body and without a TLS close_notify (a flaky line).  Prints the status
+# and how many body bytes came in with the headers.  The session id goes
+# through the environment, never argv.
+cat >"$WORK/cut.py" <<'PY'
+import os, socket, ssl, sys
+host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=cafile)
+raw = socket.create_connection((host, port), timeout=20)
+tls = ctx.wrap_socket(raw, server_hostname=host)
+tls.sendall(("GET /download HTTP/1.1\r\nHost: %s:%d\r\n"
+             "Cookie: __Host-mycert=%s\r\nAccept-Language: en\r\n"
+             "Connection: close\r\n\r\n"
+             % (host, port, os.environ["CUT_SID"])).encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    chunk = tls.recv(1)
+    if not chunk:
+        break
+    buf += chunk
+tls.close()
+head = buf.split(b"\r\n", 1)[0].decode(errors="replace")
+print(head.split(" ")[1] if " " in head else "000")
+PY
+cut_download() {
+	CUT_SID=$(web_cookie "$1") python3 "$WORK/cut.py" 127.0.0.1 \
+		"${BASE##*:}" "$(conf_value "$CONF" tls_cert)" 2>/dev/null ||
+		echo 000
+}
+# downloads_of EHEALTH_ID: the audit entries store_downloaded of a holder.
+downloads_of() {
+	sql "SELECT count(*) FROM audit_log WHERE event = 'store_downloaded'
+		AND actor = 'ehealth:$1'"
+}
 
 # === B: start the clocks ======================================================
 on_b
@@ -160,12 +199,19 @@ to_code_page "$JY" y@example.org
 issue_store "$JY"
 req "$JY" GET /done
 SERIAL_Y=$(sql "SELECT serial FROM certificates WHERE ehealth_id = '7200000002'")
+before=$(fingerprint "$JY")
+req "$JY" POST /download/saved -d "csrf=$CSRF"
+check "B: 'I have saved the file' before any download: nothing erased" \
+	sh -c '[ "$1" = 303 ] && [ "$2" = "$3" ]' _ "$WEB_STATUS" \
+	"$(db_fingerprint "$DB")" "$before"
 JZ="$WORK/z.jar"
 sign_in "$JZ" doctor --sub 7200000003
 to_code_page "$JZ" z@example.org
 issue_store "$JZ"
+# Z's first download is cut off after its headers; her second is whole.
+Z_CUT=$(cut_download "$JZ")
 req "$JZ" GET /download
-check "B: a store downloaded inside its window (control)" \
+check "B: a store downloaded inside its window after a cut-off (control)" \
 	sh -c '[ "$1" = 200 ] && [ "$2" = application/x-pkcs12 ]' _ \
 	"$WEB_STATUS" "$(web_header Content-Type)"
 SERIAL_Z=$(sql "SELECT serial FROM certificates WHERE ehealth_id = '7200000003'")
@@ -378,6 +424,7 @@ CODE=$LAST_CODE
 CSRF=$CSRF_Q
 issue_store "$JQ"
 req "$JQ" GET /done
+PW_Q=$(web_password)
 SERIAL_Q=$(sql "SELECT serial FROM certificates WHERE ehealth_id = '7300000020' AND status = 'active'")
 [ -n "$SERIAL_Q" ] || fatal "no store for Q"
 
@@ -433,11 +480,52 @@ check "the oversized chunked body changed nothing" unchanged "$before"
 check "the store is still active after the refused deactivations" \
 	[ "$(sql "SELECT status FROM certificates WHERE serial = '$SERIAL_Q'")" = active ]
 
-# Control: Q's own session downloads it.
+# Q's download is cut off after the response headers (the fault a user
+# met: it used to erase the file and count as downloaded).
+log_lines=$(wc -l <"$DAEMON_LOG")
+Q_CUT=$(cut_download "$JQ")
+sleep 1	# the request's end is logged after the hang-up
+Q_CUT_EVENT=$(tail -n +"$((log_lines + 1))" "$DAEMON_LOG" |
+	sed -n 's/.*event=\(download-cut\|store-downloaded\|store-sent-again\) .*/\1/p' |
+	head -n 1)
+check "a download cut off after its headers: the file is still kept" \
+	sh -c '[ "$1" = 200 ] && [ "$2" -eq 1 ]' _ "$Q_CUT" \
+	"$(sql "SELECT count(*) FROM pending_downloads WHERE serial = '$SERIAL_Q'")"
+check "a download cut off: the store stays active" \
+	[ "$(sql "SELECT status FROM certificates WHERE serial = '$SERIAL_Q'")" = active ]
+before=$(fingerprint "$JQ2")
+req "$JQ2" GET /download
+check "after a cut-off, another session is still refused (410), nothing changed" \
+	sh -c '[ "$1" = 410 ] && [ "$2" = "$3" ]' _ "$WEB_STATUS" \
+	"$(db_fingerprint "$DB")" "$before"
 req "$JQ" GET /download
-check "the session that made the store downloads it (control)" \
+cp "$WEB_BODY" "$WORK/q.p12"
+check "after a cut-off, the same session downloads the whole store (200)" \
 	sh -c '[ "$1" = 200 ] && [ "$2" = application/x-pkcs12 ]' _ \
 	"$WEB_STATUS" "$(web_header Content-Type)"
+check "the store downloaded again opens with the password shown once" \
+	sh -c 'PW="$1" openssl pkcs12 -in "$2" -passin env:PW -noout \
+		2>/dev/null' _ "$PW_Q" "$WORK/q.p12"
+sleep 1	# the request's end is recorded after the last byte is written
+check "cut-off then whole download: one store_downloaded entry, one downloaded_at" \
+	sh -c '[ "$1" -eq 1 ] && [ "$2" -eq 1 ]' _ "$(downloads_of 7300000020)" \
+	"$(sql "SELECT count(*) FROM pending_downloads WHERE serial =
+		'$SERIAL_Q' AND downloaded_at IS NOT NULL")"
+outcome fault "GET /download over TLS, hang up after the response headers, no close_notify" \
+	"cut answered $Q_CUT, server logged ${Q_CUT_EVENT:-nothing} for a $(wc -c <"$WORK/q.p12")-byte .p12 (libmicrohttpd's COMPLETED_OK = written to the socket); file kept: same session got 200 and opened it, other session 410, store_downloaded entries $(downloads_of 7300000020)"
+
+req "$JQ" POST /download/saved -d "csrf=$CSRF_Q"
+check "'I have saved the file' erases the .p12 at once (303)" \
+	sh -c '[ "$1" = 303 ] && [ "$2" -eq 0 ]' _ "$WEB_STATUS" \
+	"$(sql "SELECT count(*) FROM pending_downloads WHERE serial = '$SERIAL_Q'")"
+req "$JQ" GET /download
+check "once saved, the same session gets 410 and no file" \
+	sh -c '[ "$1" = 410 ] && [ "$2" != application/x-pkcs12 ]' _ \
+	"$WEB_STATUS" "$(web_header Content-Type)"
+check "once saved: still exactly one store_downloaded entry, store active" \
+	sh -c '[ "$1" -eq 1 ] && [ "$2" = active ]' _ \
+	"$(downloads_of 7300000020)" \
+	"$(sql "SELECT status FROM certificates WHERE serial = '$SERIAL_Q'")"
 
 # === A: a name full of HTML specials ========================================
 JH="$WORK/h.jar"
@@ -501,6 +589,12 @@ check "after the window, a downloaded store stays active" \
 	[ "$(sql "SELECT status FROM certificates WHERE serial = '$SERIAL_Z'")" = active ]
 check "after the window, the downloaded store's .p12 is erased too" \
 	[ "$(sql "SELECT count(*) FROM pending_downloads WHERE serial = '$SERIAL_Z'")" -eq 0 ]
+check "after the window, the store cut off then downloaded: one store_downloaded entry" \
+	[ "$(downloads_of 7200000003)" -eq 1 ]
+check "after the window, the store never downloaded has no store_downloaded entry" \
+	[ "$(downloads_of 7200000002)" -eq 0 ]
+outcome fault "download cut off after its headers, then a whole download, 10 s window" \
+	"cut answered $Z_CUT; at window end Z $(sql "SELECT status FROM certificates WHERE serial = '$SERIAL_Z'") with $(downloads_of 7200000003) store_downloaded, Y (never downloaded) $(sql "SELECT status || ' ' || revocation_reason FROM certificates WHERE serial = '$SERIAL_Y'"), pending rows $(sql "SELECT count(*) FROM pending_downloads WHERE serial IN ('$SERIAL_Y', '$SERIAL_Z')")"
 check "the log names the automatic revocation" \
 	grep -q 'event=housekeeping auto_revoked=1' "$DAEMON_LOG"
 before=$(fingerprint "$JY")

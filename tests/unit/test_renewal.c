@@ -19,6 +19,7 @@
 #include <CUnit/CUnit.h>
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "storage.h"
 #include "suites.h"
 
@@ -251,12 +252,18 @@ download(struct test_db *d, const struct store *st)
 	char serial[STORAGE_SERIAL_HEX + 1];
 	struct err e = { 0 };
 	size_t len = 0;
+	int first = 0;
 
-	CU_ASSERT_EQUAL_FATAL(storage_pending_take(d->s, st->enrollment,
+	/* Read, then sent whole: what the portal does on COMPLETED_OK. */
+	CU_ASSERT_EQUAL_FATAL(storage_pending_read(d->s, st->enrollment,
 						   st->session,
 						   st->issued_at + 1, &p12,
 						   &len, serial, &e), 0);
 	free(p12);
+	CU_ASSERT_EQUAL_FATAL(storage_pending_sent(d->s, st->enrollment,
+						   serial, st->issued_at + 1,
+						   &first, &e), 0);
+	CU_ASSERT_EQUAL(first, 1);
 }
 
 /* A first store A, downloaded, then its renewal B 1000 days later (not
@@ -752,6 +759,7 @@ test_timeout_audited(void)
 static void
 test_recover_unshown(void)
 {
+	char serial[STORAGE_SERIAL_HEX + 1];
 	struct test_db d;
 	struct store a, b;
 	struct err e = { 0 };
@@ -773,9 +781,78 @@ test_recover_unshown(void)
 	recover(&d, T0 + 15, 0, 0);
 	expect_row(&d, b.serial, "active", "-", "-", __LINE__);
 	download(&d, &b);
-	/* Nothing waits any more: nothing to mark. */
+	/* Sent whole, the file stays for another try until the holder
+	 * says it is saved; then nothing waits any more. */
+	CU_ASSERT_EQUAL(storage_pending_mark_shown(d.s, b.enrollment, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(storage_pending_saved(d.s, b.enrollment,
+						    b.session, serial, &e), 0);
+	CU_ASSERT_STRING_EQUAL(serial, b.serial);
 	CU_ASSERT_EQUAL(storage_pending_mark_shown(d.s, b.enrollment, &e), -1);
 	CU_ASSERT_EQUAL(e.code, ERR_NOT_FOUND);
+	db_remove(&d);
+}
+
+/* A file sent whole stays for another try: a second whole send records
+ * nothing more, "saved" erases it, and a revocation erases it too. */
+static void
+test_sent_twice_then_saved(void)
+{
+	char serial[STORAGE_SERIAL_HEX + 1];
+	struct audit_entry a = {
+		.actor = "ehealth:" HOLDER, .event = "store_downloaded",
+		.object = "enrollment:1", .outcome = "ok", .source = "",
+		.detail = "",
+	};
+	struct test_db d;
+	struct store x, y;
+	struct err e = { 0 };
+	int first = -1, revoked = 0, erased = 0, timed_out = 0;
+
+	db_open(&d);
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 1, NULL, T0, &x, &e), 0);
+	/* Not sent yet: "saved" is refused and erases nothing. */
+	CU_ASSERT_EQUAL(storage_pending_saved(d.s, x.enrollment, x.session,
+					      serial, &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_WRONG_STEP);
+	expect_text(&d, "SELECT count(*) FROM pending_downloads", "1",
+		    __LINE__);
+	/* Two whole sends (two downloads in parallel): the first wins. */
+	storage_audit_next(d.s, &a);
+	CU_ASSERT_EQUAL(storage_pending_sent(d.s, x.enrollment, x.serial,
+					     T0 + 1, &first, &e), 0);
+	CU_ASSERT_EQUAL(first, 1);
+	storage_audit_next(d.s, &a);
+	CU_ASSERT_EQUAL(storage_pending_sent(d.s, x.enrollment, x.serial,
+					     T0 + 2, &first, &e), 0);
+	CU_ASSERT_EQUAL(first, 0);
+	expect_text(&d, "SELECT count(*) || ':' || (SELECT downloaded_at FROM "
+		    "pending_downloads) FROM audit_log WHERE event = "
+		    "'store_downloaded'", "1:" "1700000001", __LINE__);
+	/* Another session's "saved" is refused. */
+	CU_ASSERT_EQUAL(storage_pending_saved(d.s, x.enrollment,
+					      "00000000000000000000000000000"
+					      "00000000000000000000000000000"
+					      "000000", serial, &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(storage_pending_saved(d.s, x.enrollment, x.session,
+					      serial, &e), 0);
+	expect_text(&d, "SELECT count(*) FROM pending_downloads", "0",
+		    __LINE__);
+	/* Sent after it was erased: nothing recorded. */
+	CU_ASSERT_EQUAL(storage_pending_sent(d.s, x.enrollment, x.serial,
+					     T0 + 3, &first, &e), -1);
+	CU_ASSERT_EQUAL(e.code, ERR_NOT_FOUND);
+	/* A revocation inside the window erases the file at once. */
+	CU_ASSERT_EQUAL(storage_revoke(d.s, x.serial, 1, T0 + 4, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(web_store(&d, 2, NULL, T0 + 10, &y, &e), 0);
+	CU_ASSERT_EQUAL(storage_revoke(d.s, y.serial, 1, T0 + 11, &e), 0);
+	expect_text(&d, "SELECT count(*) FROM pending_downloads", "0",
+		    __LINE__);
+	/* The window's end then has nothing left to revoke. */
+	CU_ASSERT_EQUAL(storage_housekeeping(d.s, T0 + 10 + WINDOW, T0, 900,
+					     &revoked, &erased, &timed_out,
+					     &e), 0);
+	CU_ASSERT_EQUAL(revoked, 0);
 	db_remove(&d);
 }
 
@@ -810,6 +887,8 @@ test_renewal_register(void)
 		  test_grace },
 		{ "makes the old store current again when the new one is "
 		  "never downloaded", test_never_downloaded },
+		{ "a file sent twice is recorded once, erased when saved or "
+		  "revoked", test_sent_twice_then_saved },
 		{ "deactivation during the overlap revokes both stores",
 		  test_deactivate_both },
 		{ "an officer's revocation of the new store restores the old",
