@@ -121,6 +121,23 @@ awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh/ { on = 0 }
 	"$MAN/man8/mycert-admin.8" >"$WORK/man-status"
 check "mycert-admin(8) lists the exit statuses of the README's table" \
 	diff "$WORK/readme-status" "$WORK/man-status"
+# mycertd(8)'s EXIT STATUS names each status as err.c's table does
+# (err_exit_status and err_code_name): "N name" pairs from both.
+awk '/code_names\[ERR_CODE_COUNT\]/ { t = "n" } /exit_statuses\[ERR_CODE_COUNT\]/ { t = "s" }
+	/^};/ { t = "" }
+	t != "" && match($0, /\[ERR_[A-Z_]*\] = /) {
+		id = substr($0, RSTART, RLENGTH); v = substr($0, RSTART + RLENGTH)
+		gsub(/[",]/, "", v); if (t == "n") name[id] = v; else st[id] = v }
+	END { for (id in st) if (st[id] ~ /^[1-9][0-9]*$/) print st[id], name[id] }' \
+	"$ROOT/appliance/err.c" | sort >"$WORK/err-status"
+awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh/ { on = 0 }
+	on && /^\.It [0-9]+$/ { n = $2; getline; sub(/:.*/, ""); print n, $0 }' \
+	"$MAN/man8/mycertd.8" | sort >"$WORK/mycertd-status"
+check "mycertd(8) EXIT STATUS: each status named as in err.c ($(tr '\n' ',' \
+	<"$WORK/mycertd-status"))" sh -c '[ "$(grep -c . "$1")" -ge 7 ] &&
+	[ -z "$(comm -23 "$1" "$2")" ]' _ "$WORK/mycertd-status" \
+	"$WORK/err-status"
+
 for opt in "--since" "--ca" "--cert"; do
 	check "mycert-audit(1) documents verify $opt" \
 		grep -q "^\.\(It \)\{0,1\}Fl -${opt#--} " "$MAN/man1/mycert-audit.1"
@@ -141,6 +158,37 @@ for setting in User=mycert NoNewPrivileges=yes ProtectSystem=strict \
 	StateDirectory=mycert; do
 	grep -qx "$setting" "$UNIT" || not_ok "the unit sets $setting"
 done
+# Restart policy: the exit statuses come from appliance/err.c's table
+# (exit_statuses[]), so that the unit and the code cannot drift.
+exit_status_of() {
+	sed -n '/exit_statuses\[ERR_CODE_COUNT\]/,/^};/s/^[[:space:]]*\[ERR_'"$1"'\] = \([0-9]*\),$/\1/p' \
+		"$ROOT/appliance/err.c"
+}
+PREVENT=" $(sed -n 's/^RestartPreventExitStatus=//p' "$UNIT" | tr '\n' ' ') "
+for code in USAGE CONFIG INPUT IO CRYPTO TOKEN_PIN_FILE \
+	TOKEN_PIN_INCORRECT TOKEN_PIN_LOCKED TOKEN_KEY_NOT_FOUND; do
+	st=$(exit_status_of "$code")
+	check "err.c gives ERR_$code an exit status (${st:-none})" \
+		[ -n "$st" ]
+	case $PREVENT in
+	*" $st "*) ;;
+	*) not_ok "the unit never restarts on ERR_$code (exit $st):" \
+		"RestartPreventExitStatus=$PREVENT" ;;
+	esac
+done
+for code in TOKEN_NOT_FOUND UNAVAILABLE; do
+	st=$(exit_status_of "$code")
+	case $PREVENT in
+	*" $st "*) not_ok "the unit restarts on the passing ERR_$code" \
+		"(exit $st)" ;;
+	esac
+done
+check "the unit gives up after StartLimitBurst failed starts" \
+	grep -qx 'StartLimitBurst=5' "$UNIT"
+check "the unit restarts on failure only" grep -qx 'Restart=on-failure' "$UNIT"
+outcome service "a wrong, locked or unreadable PIN under systemd (exit $(exit_status_of TOKEN_PIN_INCORRECT), $(exit_status_of TOKEN_PIN_LOCKED), $(exit_status_of TOKEN_PIN_FILE) per err.c)" \
+	"RestartPreventExitStatus=$(echo $PREVENT); StartLimitBurst=5 in 600 s"
+
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# verify checks that ExecStart is executable and that man:mycertd(8)
 	# exists: point both at the staging folder.
