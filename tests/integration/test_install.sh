@@ -102,6 +102,26 @@ while read -r k; do
 done <"$WORK/keys"
 check "mycertd(8) documents every configuration key ($(grep -c . \
 	"$WORK/keys") keys; missing:${missing:- none})" [ -z "$missing" ]
+# Every key config.c knows (its keys[] table) is in the example, set or
+# commented out, so that a new key without documentation fails here.
+sed -n '/^static const struct key_def keys\[\] = {/,/^};/s/^[[:space:]]*{ "\([a-z][a-z0-9_]*\)",.*/\1/p' \
+	"$ROOT/appliance/config.c" | sort -u >"$WORK/config-keys"
+missing=$(comm -23 "$WORK/config-keys" "$WORK/keys" | tr '\n' ' ')
+check "mycertd.conf.example names every key of config.c ($(grep -c . \
+	"$WORK/config-keys") keys; missing: ${missing:-none})" \
+	sh -c '[ -z "$1" ] && [ "$(grep -c . "$2")" -ge 60 ]' _ "$missing" \
+	"$WORK/config-keys"
+# The values that end up in issued certificates or name the appliance are
+# the officer's: commented out ("SET"), never a development value.
+for k in token subject_country subject_organization policy_oid crl_url \
+	ocsp_url ca_issuers_url appliance_id portal_issuer mail_from; do
+	grep -q "^$k *=" "$ROOT/hsm-config/mycertd.conf.example" &&
+		not_ok "the example leaves $k to the officer (commented out)"
+done
+check "the example holds no development value (mycert-dev, mycert development, 127.0.0.1 URLs)" \
+	fails grep -Eq '^[a-z_]+ *= *(mycert-dev|mycert development|http://127\.0\.0\.1)' \
+	"$ROOT/hsm-config/mycertd.conf.example"
+
 # Every command of mycert-admin --help is in mycert-admin(8).
 "$BIN/mycert-admin" --help |
 	sed -n 's/^  \([a-z][a-z-]*\)\( .*\)\{0,1\}$/\1/p' | sort -u >"$WORK/cmds"
