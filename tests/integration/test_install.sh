@@ -37,9 +37,13 @@ cleanup() {
 		userdel "$SVC_USER" >/dev/null 2>&1 ||
 			log "WARNING: could not remove the account $SVC_USER"
 	fi
+	if [ -n "$SVC_USER" ] && getent group "$SVC_USER" >/dev/null; then
+		groupdel "$SVC_USER" >/dev/null 2>&1 || true
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 2' INT TERM HUP
 STAGE="$WORK/stage"
 
 install_into() {
