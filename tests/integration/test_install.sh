@@ -319,6 +319,9 @@ svc_install() {
 			MYCERT_ADMIN="$ADMIN_INSTALLED" "$@"
 	}
 	: >"$WORK/svc.log"
+	# From a folder the account cannot enter, as root's home is.
+	mkdir -m 0700 "$WORK/root-home"
+	cd "$WORK/root-home" || fatal "cannot enter $WORK/root-home"
 	svc_step() {
 		_ss_name=$1
 		shift
@@ -405,6 +408,7 @@ EOF_SET
 	check "/healthz answers 200 with the token and the database ok ($HEALTH)" \
 		[ "$HEALTH" = '{"token":"ok","database":"ok"} 200' ]
 	stop_daemon
+	cd "$ROOT" || fatal "cannot enter $ROOT"
 	check "it stops cleanly on SIGTERM" \
 		grep -q "event=stopped clean=yes" "$DAEMON_LOG"
 	outcome service "README's service install, staged: make install, useradd, provisioning as the account, init-db, mycertd as root" \
