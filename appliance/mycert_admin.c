@@ -312,8 +312,28 @@ parse_reason(const char *name, int *code, struct err *e)
 			return 0;
 		}
 	}
-	return usage(e, "--reason must be one of unspecified, keyCompromise, "
-		     "affiliationChanged, superseded, cessationOfOperation");
+	if (name == NULL) {
+		return usage(e, "revoke needs --reason R");
+	}
+	/* A known option with a value it cannot take: refused input (4),
+	 * as every refused argument value, not a malformed command line. */
+	return err_set(e, ERR_INPUT, "--reason %s is not a reason: use one of "
+		       "unspecified, keyCompromise, affiliationChanged, "
+		       "superseded, cessationOfOperation", name);
+}
+
+/* The RFC 5280 name of a CRLReason code, for show. */
+static const char *
+reason_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (reasons[i].code == code) {
+			return reasons[i].name;
+		}
+	}
+	return "other";
 }
 
 /* Publishes a new CRL with the CA key in the token (db already open). */
@@ -470,10 +490,16 @@ cmd_show(struct admin *a, int argc, char **argv, struct err *e)
 	}
 	printf("serial: %s\nstatus: %s\nehealth_id: %s\nsubject: %s\n"
 	       "email: %s\nkey_type: %s\nchannel: %s\nissued_at: %s\n"
-	       "not_before: %s\nnot_after: %s\nrevoked_at: %s\n"
-	       "fingerprint_sha256: %s\n", c.serial, status_now(&c, time(NULL)),
-	       c.ehealth_id, c.subject, c.email, c.key_type, c.channel, t3, t1,
-	       t2, t4, c.fingerprint);
+	       "not_before: %s\nnot_after: %s\nrevoked_at: %s\n",
+	       c.serial, status_now(&c, time(NULL)), c.ehealth_id, c.subject,
+	       c.email, c.key_type, c.channel, t3, t1, t2, t4);
+	if (c.revoked_at != 0 && c.revocation_reason >= 0) {
+		printf("revocation_reason: %s (%d)\n",
+		       reason_name(c.revocation_reason), c.revocation_reason);
+	} else {
+		printf("revocation_reason: -\n");
+	}
+	printf("fingerprint_sha256: %s\n", c.fingerprint);
 	storage_cert_clear(&c);
 	return 0;
 }
@@ -510,7 +536,8 @@ parse_ca(int argc, char **argv, struct ca_args *ca, struct err *e)
 		case 'd':
 			ca->days = (unsigned)strtoul(optarg, &end, 10);
 			if (*end != '\0' || ca->days == 0 || ca->days > 10950) {
-				return usage(e, "--days must be 1 to 10950");
+				return err_set(e, ERR_INPUT, "--days %s: must be "
+					       "1 to 10950", optarg);
 			}
 			break;
 		default: return usage(e, "unknown option");

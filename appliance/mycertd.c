@@ -249,10 +249,35 @@ lock_instance(struct daemon *d, struct err *e)
 /* What may need root: the configuration (possibly root's), both
  * listeners (a port below 1024).  Then root and every capability go,
  * before any token, key, database or network input is touched. */
+/* The development portal signs assertions for anyone who reaches it:
+ * refused before anything is bound, so that a reachable address is never
+ * opened for it, even for a moment (web.c checks again). */
+static int
+check_dev_portal_loopback(const struct config *cfg, struct err *e)
+{
+	int loopback = 0;
+
+	if (!cfg->dev_portal) {
+		return 0;
+	}
+	if (listen_is_loopback(cfg->listen, "listen", &loopback, e) != 0) {
+		return -1;
+	}
+	if (!loopback) {
+		return err_set(e, ERR_CONFIG, "dev_portal = on is refused on "
+			       "the non-loopback address listen = %s: the "
+			       "development portal signs assertions for "
+			       "anyone; turn it off or listen on 127.0.0.1 "
+			       "or [::1]", cfg->listen);
+	}
+	return 0;
+}
+
 static int
 prepare(struct daemon *d, struct err *e)
 {
 	if (config_load(d->conf_path, &d->cfg, e) != 0 ||
+	    check_dev_portal_loopback(d->cfg, e) != 0 ||
 	    listen_bind(d->cfg->listen, "listen", &d->web_fd, e) != 0 ||
 	    listen_bind(d->cfg->status_listen, "status_listen", &d->status_fd,
 			e) != 0 ||

@@ -381,6 +381,12 @@ storage_create(const char *path, struct storage **out, struct err *e)
 	 * the same mode. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* As every "already exists" refusal of a file: ERR_IO. */
+		return err_set(e, ERR_IO, "the database %s already exists: "
+			       "init-db never writes over one; to start "
+			       "afresh, move it away first", path);
+	}
 	if (fd < 0) {
 		return err_set(e, ERR_STORAGE, "cannot create the database %s: "
 			       "%s", path, strerror(errno));

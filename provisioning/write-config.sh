@@ -134,7 +134,30 @@ portal_public_key = $dir/portal-pub.pem
 dev_portal = on
 dev_portal_key = $dir/portal-key.pem
 strong_amr = smartcard
+# terms_version = 2026-01
+
+# --- the flow and the front's limits (defaults) -------------------------------
+# session_idle_seconds = 900
+# session_max_seconds = 28800
+# code_ttl_seconds = 300
+# code_max_tries = 5
+# code_max_sends = 3
+# download_window_seconds = 600
+# generation_timeout_seconds = 120
+# assertions_per_minute = 30
+# web_threads = 4
+# max_connections = 256
+# max_connections_per_ip = 32
+# connection_timeout_seconds = 30
+# max_body_bytes = 16384
+
+# --- mail: files in the outbox (development), or SMTP ------------------------
 mail_outbox = $dir/outbox
+# mail_smtp_url = smtp://127.0.0.1:2525
+# mail_smtp_user = mycert
+# mail_smtp_password_file = $dir/smtp.pass
+# mail_smtp_ca_file = /etc/ssl/certs/ca-certificates.crt
+# mail_from = mycert <no-reply@mycert.invalid>
 EOF_CONF
 	chmod 600 "$conf" || fatal "cannot chmod 600 $conf"
 	cleanup_done

@@ -35,11 +35,14 @@ if [ ! -f "$DB" ]; then
 fi
 LISTEN=$(sed -n 's/^listen *= *//p' "$CONF")
 OUTBOX=$(sed -n 's/^mail_outbox *= *//p' "$CONF")
+TLS_CERT=$(sed -n 's/^tls_cert *= *//p' "$CONF")
 
 cat <<MSG
 
-mycert is starting on https://$LISTEN (a development certificate: your
-browser will warn once; the CA is $SETUP/ca.pem).
+mycert is starting on https://$LISTEN.  The front's TLS certificate is
+the self-signed $TLS_CERT: your browser warns once; with curl,
+pass --cacert $TLS_CERT.  $SETUP/ca.pem is the CA that issues the
+professionals' stores, not the front's.
 
   Open          https://$LISTEN/dev/portal  and pick a test persona
   Codes arrive  in $OUTBOX (one .eml file per message)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,67 @@ set_options(int fd, int family)
 	return 0;
 }
 
+/* What to do about a failed bind or listen, from its errno and the port. */
+static int
+bind_failed(const char *key, const char *address, const struct addrinfo *ai,
+	    int error, struct err *e)
+{
+	unsigned port = ai->ai_family == AF_INET6 ?
+		ntohs(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_port) :
+		ntohs(((const struct sockaddr_in *)ai->ai_addr)->sin_port);
+
+	switch (error) {
+	case EADDRNOTAVAIL:
+		return err_set(e, ERR_CONFIG, "cannot listen on %s = %s: %s; "
+			       "that address is not one of this machine's "
+			       "(ip address lists them): choose one of them",
+			       key, address, strerror(error));
+	case EADDRINUSE:
+		/* Passing when it is the previous mycertd still stopping:
+		 * ERR_UNAVAILABLE, which the systemd unit restarts on. */
+		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s = %s: "
+			       "%s; another process listens there (ss -ltnp "
+			       "names it): stop it or choose another port",
+			       key, address, strerror(error));
+	case EACCES:
+		if (port < 1024) {
+			return err_set(e, ERR_CONFIG, "cannot listen on %s = "
+				       "%s: %s; port %u is below 1024: start "
+				       "mycertd as root or with "
+				       "CAP_NET_BIND_SERVICE (the systemd unit "
+				       "grants it), or choose a port above "
+				       "1023", key, address, strerror(error),
+				       port);
+		}
+		break;
+	default:
+		break;
+	}
+	return err_set(e, ERR_CONFIG, "cannot listen on %s = %s: %s; check "
+		       "the address and port", key, address, strerror(error));
+}
+
+int
+listen_is_loopback(const char *address, const char *key, int *loopback,
+		   struct err *e)
+{
+	struct addrinfo *ai = NULL;
+
+	*loopback = 0;
+	if (resolve(address, key, &ai, e) != 0) {
+		return -1;
+	}
+	if (ai->ai_family == AF_INET6) {
+		*loopback = IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+	} else {
+		*loopback = (ntohl(((const struct sockaddr_in *)ai->ai_addr)
+				   ->sin_addr.s_addr) >> 24) == 127;
+	}
+	freeaddrinfo(ai);
+	return 0;
+}
+
 int
 listen_bind(const char *address, const char *key, int *fd, struct err *e)
 {
@@ -86,10 +148,9 @@ listen_bind(const char *address, const char *key, int *fd, struct err *e)
 	if (s < 0 || set_options(s, ai->ai_family) != 0 ||
 	    bind(s, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    listen(s, LISTEN_BACKLOG) != 0) {
-		err_set(e, ERR_CONFIG, "cannot listen on %s = %s: %s; stop "
-			"what uses that port, choose another, or start mycertd "
-			"as root (or with CAP_NET_BIND_SERVICE) for a port "
-			"below 1024", key, address, strerror(errno));
+		int error = errno;
+
+		bind_failed(key, address, ai, error, e);
 		if (s >= 0) {
 			close(s);
 		}

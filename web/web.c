@@ -214,7 +214,8 @@ read_pem(const char *path, const char *what, int secret, char **out,
 	}
 	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		close(fd);
-		return err_set(e, ERR_CONFIG, "%s %s is open to group or "
+		/* ERR_IO as every file open to others (exit 5). */
+		return err_set(e, ERR_IO, "%s %s is open to group or "
 			       "others (mode %03o); run: chmod 600 %s", what,
 			       path, (unsigned)(st.st_mode & 0777), path);
 	}

@@ -207,9 +207,27 @@ check "revoking an unknown serial is refused (exit 22)" test "$STATUS" -eq 22
 STATUS=0
 "$ADMIN" -c "$CONF" revoke "$SERIAL" --reason bogus 2>"$WORK/err" ||
 	STATUS=$?
-check "an unknown reason is refused (exit 2)" test "$STATUS" -eq 2
+check "an unknown reason is refused as input (exit 4, was 2)" \
+	test "$STATUS" -eq 4
+check "and the message names the value and the reasons" \
+	grep -q -- '--reason bogus is not a reason: use one of unspecified' \
+	"$WORK/err"
+STATUS=0
+"$ADMIN" -c "$CONF" revoke "$SERIAL" 2>"$WORK/err" || STATUS=$?
+check "revoke without --reason is a usage error (exit 2)" test "$STATUS" -eq 2
+STATUS=0
+"$ADMIN" -c "$CONF" ca-selfsign --days 0 2>"$WORK/err" || STATUS=$?
+check "ca-selfsign --days 0 is refused as input (exit 4)" test "$STATUS" -eq 4
+STATUS=0
+"$ADMIN" -c "$CONF" init-db 2>"$WORK/err" || STATUS=$?
+check "init-db over an existing database is refused as io (exit 5, was 20)" \
+	test "$STATUS" -eq 5
+check "and says the database already exists" \
+	grep -q "already exists: init-db never writes over one" "$WORK/err"
 check "refused revocations leave the database unchanged" \
 	test "$(db_fingerprint "$DB")" = "$before"
+outcome fault "mycert-admin: revoke --reason bogus, no --reason, ca-selfsign --days 0, init-db over the database" \
+	"exit 4, 2, 4, 5 (refused values are input, a missing option usage); database unchanged"
 issue 1000000001 "Hélène-Françoise" "D'Ornano" helene@example.org \
 	"$WORK/helene2.p12" >/dev/null
 check "after revocation the holder can have a new store" \
@@ -232,6 +250,9 @@ check "show prints the holder and the fingerprint" \
 	sh -c "'$ADMIN' -c '$CONF' show '$SERIAL' |
 		grep -q '^ehealth_id: 1000000001' &&
 		'$ADMIN' -c '$CONF' show '$SERIAL' | grep -q '^fingerprint_sha256: '"
+check "show of a revoked certificate prints its revocation reason" \
+	sh -c "'$ADMIN' -c '$CONF' show '$SERIAL' |
+		grep -qx 'revocation_reason: keyCompromise (1)'"
 STATUS=0
 "$ADMIN" -c "$CONF" show 00000000000000000000000000000001 2>/dev/null ||
 	STATUS=$?

@@ -61,6 +61,39 @@ cp "$S/mycertd.conf" "$WORK/dev.conf"
 set_conf "$WORK/dev.conf" listen "0.0.0.0:$(free_port)"
 refuses "the dev portal on a non-loopback address" "loopback" \
 	"$WORK/dev.conf"
+# 192.0.2.1 (TEST-NET-1) is on no interface here: binding it fails
+# locally (EADDRNOTAVAIL), no packet leaves and nothing connects to it.
+# The dev portal refusal must come before any bind, so its message, not
+# the bind error's.
+cp "$S/mycertd.conf" "$WORK/devnet.conf"
+set_conf "$WORK/devnet.conf" listen "192.0.2.1:$(free_port)"
+set_conf "$WORK/devnet.conf" dev_portal on
+refuses "the dev portal on an address not of this machine" \
+	"dev_portal = on is refused on the non-loopback address" \
+	"$WORK/devnet.conf"
+check "the dev portal refusal comes before binding (no bind error)" \
+	fails grep -q "cannot listen" "$WORK/out"
+check "the dev portal refusal exits 3 (configuration)" \
+	test "$_status" -eq 3
+cp "$S/mycertd.conf" "$WORK/notmine.conf"
+set_conf "$WORK/notmine.conf" listen "192.0.2.1:$(free_port)"
+set_conf "$WORK/notmine.conf" dev_portal off
+refuses "listen on an address not of this machine" \
+	"not one of this machine's" "$WORK/notmine.conf"
+check "that refusal gives no root or port advice" \
+	fails grep -q "below 1024\|as root" "$WORK/out"
+NOTMINE=$_status
+# status_listen on the front's own port: the second bind finds it taken.
+cp "$S/mycertd.conf" "$WORK/inuse.conf"
+set_conf "$WORK/inuse.conf" status_listen "$(conf_value "$S/mycertd.conf" listen)"
+refuses "status_listen on the port listen already uses" \
+	"another process listens there" "$WORK/inuse.conf"
+check "a port in use exits 26 (passing: restarted by systemd)" \
+	test "$_status" -eq 26
+check "that refusal gives no root or port advice" \
+	fails grep -q "below 1024\|as root" "$WORK/out"
+outcome fault "dev_portal=on with listen=192.0.2.1 (not on this machine); listen=192.0.2.1 alone; status_listen = listen" \
+	"dev portal refused before any bind (exit 3); EADDRNOTAVAIL advice 'not one of this machine's' (exit $NOTMINE); EADDRINUSE 'another process listens there' (exit $_status)"
 
 cp "$S/mycertd.conf" "$WORK/typo.conf"
 printf 'lisen = 127.0.0.1:1\n' >>"$WORK/typo.conf"

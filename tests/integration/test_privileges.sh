@@ -9,7 +9,9 @@
 # still sign with the token (/healthz) and issue a whole store through
 # the web; nothing it leaves in the setup may belong to root.  Started as
 # the account with CAP_NET_BIND_SERVICE (as the systemd unit starts it),
-# it binds a port below 1024 and then holds no capability.  It refuses to
+# it binds a port below 1024 and then holds no capability; without the
+# capability it refuses that port, advising root or the capability
+# (EACCES only: other bind errors get their own advice).  It refuses to
 # start, naming the file and the chmod to run, on a PIN file others may
 # read (as mycert-admin does, exit 12), a database or a -wal file that group may read, and it refuses to
 # start as root without user, with an unknown user, or as another account
@@ -259,5 +261,15 @@ refused "started as the account while user names another" \
 	"runs as uid $UID_N but the configuration says user = root" \
 	"$WORK/other.conf" setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" \
 	--init-groups
+
+# Without CAP_NET_BIND_SERVICE, the port below 1024 is refused (EACCES)
+# and only then is the advice about root or the capability given.
+refused "a port below 1024 without CAP_NET_BIND_SERVICE" \
+	"port $LOW is below 1024: start mycertd as root or with CAP_NET_BIND_SERVICE" \
+	"$WORK/low.conf" setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" \
+	--init-groups
+check "that refusal is configuration (exit 3)" [ "$REFUSED_STATUS" = 3 ]
+outcome fault "mycertd started as its account without CAP_NET_BIND_SERVICE, status_listen on port $LOW" \
+	"refused in $REFUSED_S s, exit $REFUSED_STATUS, advice: port $LOW below 1024, root or CAP_NET_BIND_SERVICE"
 
 finish

@@ -27,4 +27,13 @@ int test_ocsp_register(void);
 int test_merkle_register(void);
 int test_audit_register(void);
 
+struct config;
+struct err;
+/* Parses hsm-config/mycertd.conf.example with set appended (the values
+ * it leaves to the officer; may be NULL): config_parse's result. */
+int test_config_parse_example(const char *set, struct config **cfg,
+			      struct err *e);
+/* The officer's values that test_config.c appends to the example. */
+extern const char test_config_example_set[];
+
 #endif

@@ -613,8 +613,8 @@ configuration_sets_the_checkpoint_points(void)
 	/* The provisioned configuration leaves them out: the defaults. */
 	CU_ASSERT_EQUAL(cfg->checkpoint_interval_seconds, 300);
 	CU_ASSERT_EQUAL(cfg->checkpoint_entries, 1000);
-	CU_ASSERT_EQUAL_FATAL(config_load("hsm-config/mycertd.conf.example",
-					  &example, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(test_config_parse_example(test_config_example_set,
+							&example, &e), 0);
 	CU_ASSERT_EQUAL(example->checkpoint_interval_seconds, 300);
 	CU_ASSERT_EQUAL(example->checkpoint_entries, 1000);
 	config_free(example);

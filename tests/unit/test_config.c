@@ -123,6 +123,68 @@ expect_in_dir(const char *got, const char *dir, const char *name, int line)
 	      got != NULL ? got : "(null)");
 }
 
+/* What an officer sets in the example: the keys it leaves commented out
+ * with "SET" (values of no real organisation). */
+const char test_config_example_set[] =
+	"token = mycert-test\n"
+	"subject_country = FR\n"
+	"subject_organization = mycert tests\n"
+	"policy_oid = 1.3.6.1.4.1.99999.1.1\n"
+	"crl_url = http://127.0.0.1:8080/crl/mycert-ca.crl\n"
+	"ocsp_url = http://127.0.0.1:8080/ocsp\n"
+	"ca_issuers_url = http://127.0.0.1:8080/ca/mycert-ca.crt\n"
+	"appliance_id = https://127.0.0.1:8443\n"
+	"portal_issuer = https://portal.dev.invalid\n"
+	"mail_smtp_url = smtp://127.0.0.1:2525\n"
+	"mail_from = mycert <no-reply@example.org>\n";
+
+/* Parses the shipped example, with set (may be NULL) appended, as the
+ * file it is. */
+int
+test_config_parse_example(const char *set, struct config **cfg,
+			  struct err *e)
+{
+	char *path = realpath(EXAMPLE_PATH, NULL);
+	FILE *f = fopen(EXAMPLE_PATH, "r");
+	char *text = NULL;
+	size_t cap = 65536, got = 0;
+	int rc = -1;
+
+	*cfg = NULL;
+	text = malloc(cap);
+	if (path != NULL && f != NULL && text != NULL) {
+		got = fread(text, 1, cap - 1, f);
+		text[got] = '\0';
+		if (set != NULL && got + strlen(set) < cap) {
+			strcat(text, set);
+		}
+		memset(e, 0, sizeof(*e));
+		rc = config_parse(path, text, cfg, e);
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* The example alone does not start anything: the values that end up in
+ * certificates (token, O, CRL and OCSP URLs...) are the officer's. */
+static void
+test_example_needs_the_officers_values(void)
+{
+	struct config *cfg = NULL;
+	struct err e = { 0 };
+
+	CU_ASSERT_EQUAL(test_config_parse_example(NULL, &cfg, &e), -1);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL(e.code, ERR_CONFIG);
+	check(strstr(e.msg, "token is missing") != NULL, __LINE__,
+	      "the example alone is refused: token is missing", e.msg);
+	config_free(cfg);
+}
+
 static void
 test_example(void)
 {
@@ -131,51 +193,50 @@ test_example(void)
 	char *dir = realpath("hsm-config", NULL);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	CU_ASSERT_EQUAL_FATAL(config_load(EXAMPLE_PATH, &cfg, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(test_config_parse_example(test_config_example_set,
+							&cfg, &e), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	/* The folder is made absolute, so that paths hold from anywhere. */
 	CU_ASSERT_STRING_EQUAL(cfg->dir, dir);
 	expect_in_dir(cfg->path, dir, "mycertd.conf.example", __LINE__);
 	CU_ASSERT_STRING_EQUAL(cfg->pkcs11_module,
 			       "/usr/lib/softhsm/libsofthsm2.so");
-	expect_in_dir(cfg->softhsm2_conf, dir, "softhsm2.conf", __LINE__);
-	CU_ASSERT_STRING_EQUAL(cfg->token, "mycert-dev");
-	expect_in_dir(cfg->pin_file, dir, "user.pin", __LINE__);
-	CU_ASSERT_STRING_EQUAL(cfg->ca_key, "mycert-ca");
-	CU_ASSERT_STRING_EQUAL(cfg->audit_key, "mycert-audit");
-	expect_in_dir(cfg->ca_cert, dir, "ca.pem", __LINE__);
-	CU_ASSERT_PTR_NULL(cfg->chain_file);
-	expect_in_dir(cfg->audit_cert, dir, "audit.pem", __LINE__);
-	CU_ASSERT_STRING_EQUAL(cfg->subject_country, "FR");
-	CU_ASSERT_STRING_EQUAL(cfg->subject_organization,
-			       "mycert development");
-	CU_ASSERT_EQUAL(cfg->store_key_type, CONFIG_KEY_RSA3072);
-	CU_ASSERT_EQUAL(cfg->validity_days, 1095);
-	CU_ASSERT_STRING_EQUAL(cfg->policy_oid, "1.3.6.1.4.1.99999.1.1");
-	CU_ASSERT_STRING_EQUAL(cfg->crl_url,
-			       "http://127.0.0.1:8080/crl/mycert-ca.crl");
-	CU_ASSERT_STRING_EQUAL(cfg->ocsp_url, "http://127.0.0.1:8080/ocsp");
-	CU_ASSERT_STRING_EQUAL(cfg->ca_issuers_url,
-			       "http://127.0.0.1:8080/ca/mycert-ca.crt");
-	CU_ASSERT_EQUAL(cfg->p12_profile, CONFIG_P12_MODERN);
-	CU_ASSERT_EQUAL(cfg->p12_iterations, 10000);
-	/* What mycertd writes is where the systemd unit lets it write. */
+	/* Everything mycert writes or keeps secret is in its state folder,
+	 * the only place the systemd unit lets it write. */
+	CU_ASSERT_STRING_EQUAL(cfg->softhsm2_conf,
+			       "/var/lib/mycert/softhsm2.conf");
+	CU_ASSERT_STRING_EQUAL(cfg->pin_file, "/var/lib/mycert/user.pin");
+	CU_ASSERT_STRING_EQUAL(cfg->ca_cert, "/var/lib/mycert/ca.pem");
+	CU_ASSERT_STRING_EQUAL(cfg->audit_cert, "/var/lib/mycert/audit.pem");
+	CU_ASSERT_STRING_EQUAL(cfg->tls_cert, "/var/lib/mycert/tls.pem");
+	CU_ASSERT_STRING_EQUAL(cfg->tls_key, "/var/lib/mycert/tls-key.pem");
 	CU_ASSERT_STRING_EQUAL(cfg->database, "/var/lib/mycert/mycert.db");
 	CU_ASSERT_STRING_EQUAL(cfg->crl_dir, "/var/lib/mycert/crl");
+	CU_ASSERT_STRING_EQUAL(cfg->portal_public_key,
+			       "/etc/mycert/portal-pub.pem");
+	/* The officer's values are the ones appended. */
+	CU_ASSERT_STRING_EQUAL(cfg->token, "mycert-test");
+	CU_ASSERT_STRING_EQUAL(cfg->subject_organization, "mycert tests");
+	CU_ASSERT_STRING_EQUAL(cfg->mail_smtp_url, "smtp://127.0.0.1:2525");
+	CU_ASSERT_PTR_NULL(cfg->mail_outbox);
+	CU_ASSERT_STRING_EQUAL(cfg->ca_key, "mycert-ca");
+	CU_ASSERT_STRING_EQUAL(cfg->audit_key, "mycert-audit");
+	CU_ASSERT_PTR_NULL(cfg->chain_file);
+	CU_ASSERT_EQUAL(cfg->store_key_type, CONFIG_KEY_RSA3072);
+	CU_ASSERT_EQUAL(cfg->validity_days, 1095);
+	CU_ASSERT_EQUAL(cfg->p12_profile, CONFIG_P12_MODERN);
+	CU_ASSERT_EQUAL(cfg->p12_iterations, 10000);
 	CU_ASSERT_STRING_EQUAL(cfg->user, "mycert");
 	CU_ASSERT_STRING_EQUAL(cfg->listen, "127.0.0.1:8443");
-	expect_in_dir(cfg->tls_cert, dir, "tls.pem", __LINE__);
-	expect_in_dir(cfg->tls_key, dir, "tls-key.pem", __LINE__);
 	CU_ASSERT_STRING_EQUAL(cfg->status_listen, "127.0.0.1:8080");
-	CU_ASSERT_STRING_EQUAL(cfg->appliance_id, "https://127.0.0.1:8443");
-	CU_ASSERT_STRING_EQUAL(cfg->portal_issuer,
-			       "https://portal.dev.invalid");
-	expect_in_dir(cfg->portal_public_key, dir, "portal-pub.pem",
-		      __LINE__);
 	CU_ASSERT_EQUAL(cfg->dev_portal, 0);
 	CU_ASSERT_PTR_NULL(cfg->dev_portal_key);
 	CU_ASSERT_STRING_EQUAL(cfg->strong_amr, "smartcard");
-	CU_ASSERT_STRING_EQUAL(cfg->mail_outbox, "/var/lib/mycert/outbox");
+	/* The commented-out defaults are the defaults. */
+	CU_ASSERT_STRING_EQUAL(cfg->terms_version, "2026-01");
+	CU_ASSERT_EQUAL(cfg->session_idle_seconds, 900);
+	CU_ASSERT_EQUAL(cfg->web_threads, 4);
+	CU_ASSERT_EQUAL(cfg->max_body_bytes, 16384);
 	config_free(cfg);
 	free(dir);
 }
@@ -591,6 +652,8 @@ test_config_register(void)
 		CU_TestFunc fn;
 	} tests[] = {
 		{ "parses the example with typed values", test_example },
+		{ "refuses the example until the officer's values are set",
+		  test_example_needs_the_officers_values },
 		{ "fills in the defaults of optional keys", test_defaults },
 		{ "reads the choices and numbers it is given", test_choices },
 		{ "accepts numbers at both ends of their range",
