@@ -173,8 +173,8 @@ static const char *const migrations[] = {
 	 * password lives only in the daemon's memory; after a restart a
 	 * store whose password was never shown can be opened by nobody and
 	 * is revoked (storage_recover_interrupted). */
-	"ALTER TABLE pending_downloads ADD COLUMN password_shown INTEGER"
-	"  NOT NULL DEFAULT 0 CHECK (password_shown IN (0, 1));",
+	("ALTER TABLE pending_downloads ADD COLUMN password_shown INTEGER"
+	 "  NOT NULL DEFAULT 0 CHECK (password_shown IN (0, 1));"),
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

@@ -19,8 +19,21 @@ HEAD
 printf 'Run: %s, commit %s.\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
+# A pass that did not run (or stopped before its rows) leaves no file:
+# its rows are missing from the table, and the run says so.
+files=""
+for f in "$@"; do
+	if [ -f "$f" ]; then
+		files="$files $f"
+	else
+		printf '(No rows from %s: that pass did not run or stopped early.)\n\n' "$f"
+	fi
+done
+[ -n "$files" ] || exit 0
+
 for area in fault attack load posture fuzz sanitizer service; do
-	rows=$(cat "$@" | awk -F '\t' -v a="$area" '$1 == a' || true)
+	# shellcheck disable=SC2086 # the list of files, split on spaces
+	rows=$(cat $files | awk -F '\t' -v a="$area" '$1 == a' || true)
 	[ -n "$rows" ] || continue
 	case $area in
 	fault) title="Faults injected while the daemon serves" ;;
