@@ -203,7 +203,7 @@ refused "a PIN file others may read" \
 	"PIN file $PIN is open to group or others (mode 644); run: chmod 600 $PIN" \
 	"$CONF"
 outcome service "PIN file mode 0644, mycertd started as root" \
-	"exit $REFUSED_STATUS in ${REFUSED_S} s: \"$(grep -m 1 'cannot start' "$WORK/out" | sed "s|$S/||g")\"; database unchanged"
+	"exit $REFUSED_STATUS in ${REFUSED_S} s: \"$(grep -m 1 'event=start-refused' "$WORK/out" | sed "s|.*detail=\"||; s|\"$||; s|$S/||g")\"; database unchanged"
 # mycert-admin reads the same PIN file: the same refusal, its own status.
 _before=$(db_fingerprint "$DB")
 _status=0
