@@ -61,67 +61,17 @@ DB=$(conf_value "$CONF" database)
 CRL_URL=$(conf_value "$CONF" crl_url)
 
 # --- the SMTP server: STARTTLS required, then AUTH, on a given port ----------
+# (tests/tools/smtp_server.py)
 SMTP_USER=mycert-faults
 openssl rand -hex 16 >"$WORK/smtp.password"
 mkdir "$WORK/inbox"
-cat >"$WORK/smtpd.py" <<'PY'
-import asyncio
-import os
-import ssl
-import sys
-
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-
-cert, key, inbox, portfile, user, password_file, port = sys.argv[1:8]
-with open(password_file, "rb") as f:
-    password = f.read().splitlines()[0]
-
-
-class Handler:
-    async def handle_DATA(self, server, session, envelope):
-        n = len([f for f in os.listdir(inbox) if f.endswith(".eml")]) + 1
-        base = os.path.join(inbox, "msg-%03d" % n)
-        with open(base + ".tmp", "wb") as f:
-            f.write(envelope.original_content)
-        os.rename(base + ".tmp", base + ".eml")
-        return "250 2.0.0 OK"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (isinstance(auth_data, LoginPassword) and
-          auth_data.login == user.encode() and
-          auth_data.password == password)
-    return AuthResult(success=ok, handled=False)
-
-
-context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-context.load_cert_chain(cert, key)
-
-
-def factory():
-    return SMTP(Handler(), hostname="localhost", tls_context=context,
-                require_starttls=True, authenticator=authenticator,
-                auth_required=True, auth_require_tls=True)
-
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(factory, host="127.0.0.1",
-                                      port=int(port), reuse_address=True)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % server.sockets[0].getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
-    async with server:
-        await server.serve_forever()
-
-asyncio.run(main())
-PY
 
 # start_smtp PORT: starts the server (PORT 0: the system picks one) and
 # sets SMTP_PORT.
 start_smtp() {
 	rm -f "$WORK/smtp.port"
-	/usr/bin/python3 -u "$WORK/smtpd.py" "$S/tls.pem" "$S/tls-key.pem" \
+	/usr/bin/python3 -u "$ROOT/tests/tools/smtp_server.py" \
+		"$S/tls.pem" "$S/tls-key.pem" \
 		"$WORK/inbox" "$WORK/smtp.port" "$SMTP_USER" \
 		"$WORK/smtp.password" "$1" >>"$WORK/smtpd.log" 2>&1 &
 	SMTP_PID=$!
@@ -144,7 +94,7 @@ received() {
 	find "$WORK/inbox" -name 'msg-*.eml' | wc -l | tr -d ' '
 }
 latest_mail_code() {
-	mail_code "$(find "$WORK/inbox" -name 'msg-*.eml' | sort | tail -n 1)"
+	mail_code "$(find "$WORK/inbox" -name 'msg-*.eml' | sort -V | tail -n 1)"
 }
 enrollment() {
 	db_sql "SELECT state || ' ' || code_sends || ' ' || hex(coalesce(code_hash, ''))

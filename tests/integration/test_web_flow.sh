@@ -60,71 +60,15 @@ prepare_daemon "$S"
 DB=$(conf_value "$CONF" database)
 
 # --- the SMTP server: STARTTLS required, then AUTH ---------------------------
+# (tests/tools/smtp_server.py)
 # Its certificate is the front's (made for 127.0.0.1); the daemon trusts it
 # through mail_smtp_ca_file.  Each message lands in $WORK/inbox/msg-N.eml,
 # with msg-N.env saying whether it came over TLS and authenticated.
 SMTP_USER=mycert-flow
 openssl rand -hex 16 >"$WORK/smtp.password"
 mkdir "$WORK/inbox"
-cat >"$WORK/smtpd.py" <<'PY'
-import asyncio
-import os
-import ssl
-import sys
-
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-
-cert, key, inbox, portfile, user, password_file = sys.argv[1:7]
-with open(password_file, "rb") as f:
-    password = f.read().splitlines()[0]
-
-
-class Handler:
-    count = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        Handler.count += 1
-        base = os.path.join(inbox, "msg-%d" % Handler.count)
-        with open(base + ".env", "w") as f:
-            f.write("tls=%d\nauth=%d\nfrom=%s\nto=%s\n" % (
-                session.ssl is not None, bool(session.authenticated),
-                envelope.mail_from, ",".join(envelope.rcpt_tos)))
-        with open(base + ".tmp", "wb") as f:
-            f.write(envelope.original_content)
-        os.rename(base + ".tmp", base + ".eml")
-        return "250 2.0.0 OK"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (isinstance(auth_data, LoginPassword) and
-          auth_data.login == user.encode() and
-          auth_data.password == password)
-    return AuthResult(success=ok, handled=False)
-
-
-context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-context.load_cert_chain(cert, key)
-
-
-def factory():
-    return SMTP(Handler(), hostname="localhost", tls_context=context,
-                require_starttls=True, authenticator=authenticator,
-                auth_required=True, auth_require_tls=True)
-
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(factory, host="127.0.0.1", port=0)
-    port = server.sockets[0].getsockname()[1]
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % port)
-    os.rename(portfile + ".tmp", portfile)
-    async with server:
-        await server.serve_forever()
-
-asyncio.run(main())
-PY
-/usr/bin/python3 -u "$WORK/smtpd.py" "$S/tls.pem" "$S/tls-key.pem" \
+/usr/bin/python3 -u "$ROOT/tests/tools/smtp_server.py" \
+	"$S/tls.pem" "$S/tls-key.pem" \
 	"$WORK/inbox" "$WORK/smtp.port" "$SMTP_USER" "$WORK/smtp.password" \
 	>"$WORK/smtpd.log" 2>&1 &
 SMTP_PID=$!
